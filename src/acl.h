@@ -1,0 +1,22 @@
+/* --allow and --deny: which peers are served. */
+#ifndef HELLO_ACL_H
+#define HELLO_ACL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+
+struct acl {
+	const struct cidr *allow;
+	size_t nallow;
+	const struct cidr *deny;
+	size_t ndeny;
+};
+
+/* peer must already be unmapped (sockaddr_unmap), so IPv4 rules match IPv4-mapped peers.
+ * A --deny match refuses; otherwise, with any --allow, only an --allow match serves. */
+bool acl_permits(const struct acl *acl, const struct sockaddr *peer);
+
+#endif

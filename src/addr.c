@@ -1,0 +1,308 @@
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "escape.h"
+#include "util.h"
+
+static bool
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* strtonum(3) would take " 80" and "+80"; a port is digits and nothing else. */
+static int
+parse_uint(const char *s, long long max, long long *v, const char **why)
+{
+	if (*s == '\0') {
+		*why = "empty";
+		return -1;
+	}
+	if (!all_digits(s)) {
+		*why = "not a number";
+		return -1;
+	}
+	*v = strtonum(s, 0, max, why);
+	return *why == NULL ? 0 : -1;
+}
+
+int
+parse_port(const char *s, uint16_t *port, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+	const char *why = NULL;
+	long long v;
+
+	if (parse_uint(s, 65535, &v, &why) != 0)
+		return fail(err, errlen, EX_USAGE, "port '%s' is %s (expected 0 to 65535)",
+			escape_str(shown, sizeof(shown), s), why);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+void
+listen_spec_set_port(struct listen_spec *spec, uint16_t port)
+{
+	if (spec->addr.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&spec->addr)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&spec->addr)->sin_port = htons(port);
+}
+
+static void
+spec_ipv4(struct listen_spec *spec, const struct in_addr *a)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&spec->addr;
+
+	memset(spec, 0, sizeof(*spec));
+	sin->sin_family = AF_INET;
+	sin->sin_addr = *a;
+	spec->len = sizeof(*sin);
+}
+
+static void
+spec_ipv6(struct listen_spec *spec, const struct in6_addr *a)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&spec->addr;
+
+	memset(spec, 0, sizeof(*spec));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = *a;
+	spec->len = sizeof(*sin6);
+}
+
+/* "*" or nothing before ":PORT" means every address, as when no --listen is given. */
+static void
+spec_wildcard(struct listen_spec *spec)
+{
+	spec_ipv6(spec, &in6addr_any);
+	spec->wildcard_default = true;
+}
+
+static int
+bad_listen(const char *s, const char *why, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+
+	return fail(err, errlen, EX_USAGE, "listen address '%s' %s",
+		escape_str(shown, sizeof(shown), s), why);
+}
+
+static int
+parse_listen_port(const char *whole, const char *p, struct listen_spec *spec, char *err,
+	size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+	const char *why = NULL;
+	long long v;
+
+	if (parse_uint(p, 65535, &v, &why) != 0)
+		return fail(err, errlen, EX_USAGE, "listen address '%s' has a bad port '%s': %s",
+			escape_str(shown, sizeof(shown), whole), p, why);
+	listen_spec_set_port(spec, (uint16_t)v);
+	spec->port_given = true;
+	return 0;
+}
+
+static int
+parse_bracketed(const char *s, struct listen_spec *spec, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *close = strchr(s, ']');
+	struct in6_addr a6;
+	size_t n;
+
+	if (close == NULL)
+		return bad_listen(s, "has '[' without ']'", err, errlen);
+	n = (size_t)(close - s - 1);
+	if (n == 0 || n >= sizeof(host))
+		return bad_listen(s, "is not an IPv6 address in brackets", err, errlen);
+	memcpy(host, s + 1, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET6, host, &a6) != 1)
+		return bad_listen(s, "is not an IPv6 address in brackets", err, errlen);
+	spec_ipv6(spec, &a6);
+	if (close[1] == '\0')
+		return 0;
+	if (close[1] != ':')
+		return bad_listen(s, "has text after ']' that is not ':PORT'", err, errlen);
+	return parse_listen_port(s, close + 2, spec, err, errlen);
+}
+
+int
+parse_listen(const char *s, struct listen_spec *spec, char *err, size_t errlen)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *colon = strchr(s, ':');
+	struct in_addr a4;
+	struct in6_addr a6;
+	size_t n;
+
+	if (*s == '\0')
+		return bad_listen(s, "is empty", err, errlen);
+	if (*s == '[')
+		return parse_bracketed(s, spec, err, errlen);
+	if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+		/* Two colons or more: a bare IPv6 address, which cannot carry a port. */
+		if (inet_pton(AF_INET6, s, &a6) != 1)
+			return bad_listen(s, "is not an IPv6 address (put IPv6 in brackets: [::1]:2323)",
+				err, errlen);
+		spec_ipv6(spec, &a6);
+		return 0;
+	}
+	n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+	if (n == 0 || (n == 1 && s[0] == '*')) {
+		spec_wildcard(spec);
+	} else {
+		if (n >= sizeof(host))
+			return bad_listen(s, "is not an IPv4 address or an IPv6 address in brackets",
+				err, errlen);
+		memcpy(host, s, n);
+		host[n] = '\0';
+		if (inet_pton(AF_INET, host, &a4) != 1)
+			return bad_listen(s, "is not an IPv4 address or an IPv6 address in brackets",
+				err, errlen);
+		spec_ipv4(spec, &a4);
+	}
+	if (colon == NULL)
+		return 0;
+	return parse_listen_port(s, colon + 1, spec, err, errlen);
+}
+
+static bool
+host_bits_clear(const uint8_t *addr, unsigned bytes, unsigned prefix)
+{
+	for (unsigned bit = prefix; bit < bytes * 8; bit++)
+		if (addr[bit / 8] & (0x80u >> (bit % 8)))
+			return false;
+	return true;
+}
+
+int
+parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX], host[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	const char *why = NULL;
+	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	unsigned bytes;
+	long long v;
+
+	escape_str(shown, sizeof(shown), s);
+	if (*s == '\0')
+		return fail(err, errlen, EX_USAGE, "CIDR '' is empty");
+	if (n == 0 || n >= sizeof(host))
+		return fail(err, errlen, EX_USAGE, "CIDR '%s' does not start with an IPv4 or IPv6 address",
+			shown);
+	memcpy(host, s, n);
+	host[n] = '\0';
+	memset(c, 0, sizeof(*c));
+	if (inet_pton(AF_INET, host, c->addr) == 1) {
+		c->family = AF_INET;
+		bytes = 4;
+	} else if (inet_pton(AF_INET6, host, c->addr) == 1) {
+		c->family = AF_INET6;
+		bytes = 16;
+	} else {
+		return fail(err, errlen, EX_USAGE, "CIDR '%s' does not start with an IPv4 or IPv6 address",
+			shown);
+	}
+	c->prefix = bytes * 8;
+	if (slash != NULL) {
+		if (parse_uint(slash + 1, bytes * 8, &v, &why) != 0)
+			return fail(err, errlen, EX_USAGE, "CIDR '%s' has a bad prefix length: %s (0 to %u)",
+				shown, why, bytes * 8);
+		c->prefix = (unsigned)v;
+	}
+	if (!host_bits_clear(c->addr, bytes, c->prefix))
+		return fail(err, errlen, EX_USAGE,
+			"CIDR '%s' has host bits set after the first %u bits", shown, c->prefix);
+	return 0;
+}
+
+static const uint8_t *
+sockaddr_bytes(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	return (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+}
+
+bool
+cidr_contains(const struct cidr *c, const struct sockaddr *sa)
+{
+	const uint8_t *a;
+	unsigned full, rest;
+
+	if (sa->sa_family != c->family)
+		return false;
+	a = sockaddr_bytes(sa);
+	full = c->prefix / 8;
+	rest = c->prefix % 8;
+	if (memcmp(a, c->addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	return ((a[full] ^ c->addr[full]) & (0xffu << (8 - rest))) == 0;
+}
+
+void
+sockaddr_unmap(const struct sockaddr *in, struct sockaddr_storage *out)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)in;
+	struct sockaddr_in *sin = (struct sockaddr_in *)out;
+
+	if (in->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memset(out, 0, sizeof(*out));
+		sin->sin_family = AF_INET;
+		sin->sin_port = sin6->sin6_port;
+		memcpy(&sin->sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+		return;
+	}
+	memcpy(out, in, in->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						   : sizeof(struct sockaddr_in));
+}
+
+uint16_t
+sockaddr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+}
+
+void
+format_host(const struct sockaddr *sa, char *buf, size_t len)
+{
+	struct sockaddr_storage plain;
+
+	sockaddr_unmap(sa, &plain);
+	if (inet_ntop(plain.ss_family, sockaddr_bytes((struct sockaddr *)&plain), buf,
+		    (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+void
+format_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct sockaddr_storage plain;
+
+	sockaddr_unmap(sa, &plain);
+	format_host((struct sockaddr *)&plain, host, sizeof(host));
+	if (plain.ss_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", host, sockaddr_port((struct sockaddr *)&plain));
+	else
+		snprintf(buf, len, "%s:%u", host, sockaddr_port((struct sockaddr *)&plain));
+}

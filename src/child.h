@@ -1,0 +1,22 @@
+/* What a child does between fork and exit. */
+#ifndef HELLO_CHILD_H
+#define HELLO_CHILD_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "message.h"
+
+struct child_job {
+	int fd; /* the accepted client, non-blocking */
+	const struct sockaddr *peer; /* unmapped */
+	const struct message *msg;
+	unsigned timeout; /* seconds, for the whole life of the child */
+	bool quiet;
+};
+
+/* Keeps only the client and the log, greets, logs one line, and exits: 0 when the exchange
+ * ended as clients end it (closed, reset, deadline), 1 on a failure of our own. */
+_Noreturn void child_run(const struct child_job *job);
+
+#endif

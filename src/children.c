@@ -1,0 +1,204 @@
+#include "children.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Two open-addressing tables with linear probing and backward-shift deletion (no tombstones,
+ * so a table that has seen a million connections probes as fast as a new one). Each has at
+ * least twice as many buckets as there can be entries. */
+struct pid_entry {
+	pid_t pid; /* 0: empty */
+	struct srckey key;
+};
+
+struct source_entry {
+	struct srckey key;
+	uint32_t count; /* 0: empty */
+};
+
+struct children {
+	unsigned max, count;
+	size_t mask; /* buckets - 1, the same for both tables */
+	struct pid_entry *pids;
+	struct source_entry *sources;
+};
+
+void
+srckey_from(const struct sockaddr *peer, struct srckey *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->bytes[0] = (uint8_t)peer->sa_family;
+	if (peer->sa_family == AF_INET)
+		memcpy(key->bytes + 1, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+	else
+		memcpy(key->bytes + 1, &((const struct sockaddr_in6 *)peer)->sin6_addr, 8);
+}
+
+static size_t
+hash_pid(pid_t pid)
+{
+	return (size_t)((uint32_t)pid * 2654435761u);
+}
+
+static size_t
+hash_key(const struct srckey *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(k->bytes); i++)
+		h = (h ^ k->bytes[i]) * 16777619u;
+	return h;
+}
+
+struct children *
+children_new(unsigned max)
+{
+	struct children *c = calloc(1, sizeof(*c));
+	size_t buckets = 16;
+
+	if (c == NULL)
+		return NULL;
+	while (buckets < (size_t)max * 2)
+		buckets *= 2;
+	c->max = max;
+	c->mask = buckets - 1;
+	c->pids = calloc(buckets, sizeof(*c->pids));
+	c->sources = calloc(buckets, sizeof(*c->sources));
+	if (c->pids == NULL || c->sources == NULL) {
+		children_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+children_free(struct children *c)
+{
+	if (c == NULL)
+		return;
+	free(c->pids);
+	free(c->sources);
+	free(c);
+}
+
+static size_t
+find_source(const struct children *c, const struct srckey *key)
+{
+	size_t i = hash_key(key) & c->mask;
+
+	while (c->sources[i].count != 0 && memcmp(&c->sources[i].key, key, sizeof(*key)) != 0)
+		i = (i + 1) & c->mask;
+	return i;
+}
+
+static size_t
+find_pid(const struct children *c, pid_t pid)
+{
+	size_t i = hash_pid(pid) & c->mask;
+
+	while (c->pids[i].pid != 0 && c->pids[i].pid != pid)
+		i = (i + 1) & c->mask;
+	return i;
+}
+
+/* Is slot j's home bucket h outside the cyclic range (hole, j]? Then it may move into hole. */
+static bool
+may_fill_hole(size_t hole, size_t j, size_t h)
+{
+	return hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
+}
+
+static void
+delete_pid_slot(struct children *c, size_t hole)
+{
+	size_t j = hole;
+
+	for (;;) {
+		j = (j + 1) & c->mask;
+		if (c->pids[j].pid == 0)
+			break;
+		if (may_fill_hole(hole, j, hash_pid(c->pids[j].pid) & c->mask)) {
+			c->pids[hole] = c->pids[j];
+			hole = j;
+		}
+	}
+	c->pids[hole].pid = 0;
+}
+
+static void
+delete_source_slot(struct children *c, size_t hole)
+{
+	size_t j = hole;
+
+	for (;;) {
+		j = (j + 1) & c->mask;
+		if (c->sources[j].count == 0)
+			break;
+		if (may_fill_hole(hole, j, hash_key(&c->sources[j].key) & c->mask)) {
+			c->sources[hole] = c->sources[j];
+			hole = j;
+		}
+	}
+	c->sources[hole].count = 0;
+}
+
+bool
+children_add(struct children *c, pid_t pid, const struct srckey *key)
+{
+	size_t p, s;
+
+	if (c->count >= c->max || pid <= 0)
+		return false;
+	p = find_pid(c, pid);
+	if (c->pids[p].pid != 0)
+		return false;
+	s = find_source(c, key);
+	if (c->sources[s].count == 0)
+		c->sources[s].key = *key;
+	c->sources[s].count++;
+	c->pids[p].pid = pid;
+	c->pids[p].key = *key;
+	c->count++;
+	return true;
+}
+
+bool
+children_remove(struct children *c, pid_t pid)
+{
+	size_t p = find_pid(c, pid);
+	size_t s;
+
+	if (pid <= 0 || c->pids[p].pid == 0)
+		return false;
+	s = find_source(c, &c->pids[p].key);
+	delete_pid_slot(c, p);
+	if (--c->sources[s].count == 0)
+		delete_source_slot(c, s);
+	c->count--;
+	return true;
+}
+
+unsigned
+children_count(const struct children *c)
+{
+	return c->count;
+}
+
+unsigned
+children_of_source(const struct children *c, const struct srckey *key)
+{
+	return c->sources[find_source(c, key)].count;
+}
+
+unsigned
+children_signal_all(const struct children *c, int sig)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i <= c->mask; i++)
+		if (c->pids[i].pid != 0 && kill(c->pids[i].pid, sig) == 0)
+			n++;
+	return n;
+}

@@ -1,0 +1,38 @@
+/* The master's record of its children: which pid serves which source, how many children each
+ * source has (for --max-per-source), and how many there are in all (for --max-children).
+ * Every operation is O(1) on average so that a large cap costs nothing per connection. */
+#ifndef HELLO_CHILDREN_H
+#define HELLO_CHILDREN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/* A source: an IPv4 address, or the /64 an IPv6 address is in (one host commonly holds many
+ * addresses of its /64, so counting by address would let it slip past the cap). */
+struct srckey {
+	uint8_t bytes[9]; /* family tag, then 4 (IPv4) or 8 (IPv6 /64) address bytes */
+};
+
+/* peer must already be unmapped (sockaddr_unmap): a mapped IPv4 peer counts as IPv4. */
+void srckey_from(const struct sockaddr *peer, struct srckey *key);
+
+struct children;
+
+/* Room for max children; NULL when out of memory. */
+struct children *children_new(unsigned max);
+void children_free(struct children *c);
+
+/* false when the table is full (the caller keeps below max) or pid is already in it. */
+bool children_add(struct children *c, pid_t pid, const struct srckey *key);
+/* false for a pid that is not a child of ours. */
+bool children_remove(struct children *c, pid_t pid);
+
+unsigned children_count(const struct children *c);
+unsigned children_of_source(const struct children *c, const struct srckey *key);
+
+/* Sends sig to every child; returns how many were sent it. */
+unsigned children_signal_all(const struct children *c, int sig);
+
+#endif

@@ -1,0 +1,63 @@
+#include "events.h"
+
+#include <stdarg.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const char *const summary_text[EV_COUNT] = {
+	[EV_CAP] = "times at --max-children (accepting paused)",
+	[EV_SOURCE] = "connections refused by --max-per-source",
+	[EV_DENIED] = "connections refused by the access list",
+	[EV_ACCEPT_FAIL] = "accept failures",
+	[EV_FORK_FAIL] = "fork failures",
+};
+
+void
+events_init(struct events *ev, int64_t interval_ms)
+{
+	for (int i = 0; i < EV_COUNT; i++) {
+		ev->count[i] = 0;
+		ratelimit_init(&ev->rl[i], interval_ms);
+	}
+}
+
+void
+events_note(struct events *ev, enum event kind, int64_t now, int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	ev->count[kind]++;
+	if (!ratelimit_hit(&ev->rl[kind], now))
+		return;
+	va_start(ap, fmt);
+	vsyslog(priority, fmt, ap);
+	va_end(ap);
+}
+
+void
+events_flush(struct events *ev, int64_t now)
+{
+	for (int i = 0; i < EV_COUNT; i++) {
+		uint64_t n = ratelimit_flush(&ev->rl[i], now);
+
+		if (n > 0)
+			log_msg(LOG_WARNING, "... %llu more %s in the last %lld s",
+				(unsigned long long)n, summary_text[i],
+				(long long)(ev->rl[i].interval_ms / 1000));
+	}
+}
+
+int64_t
+events_due(const struct events *ev)
+{
+	int64_t due = INT64_MAX;
+
+	for (int i = 0; i < EV_COUNT; i++) {
+		int64_t d = ratelimit_due(&ev->rl[i]);
+
+		if (d < due)
+			due = d;
+	}
+	return due;
+}

@@ -1,0 +1,38 @@
+/* The master's counters of refusals and failures, and their log lines: the first of a kind in
+ * full, then one summary per interval while a flood lasts. */
+#ifndef HELLO_EVENTS_H
+#define HELLO_EVENTS_H
+
+#include <stdint.h>
+
+#include "ratelimit.h"
+
+enum event {
+	EV_CAP,         /* --max-children reached: accepting paused */
+	EV_SOURCE,      /* refused by --max-per-source */
+	EV_DENIED,      /* refused by --allow / --deny */
+	EV_ACCEPT_FAIL, /* accept failed for lack of descriptors or memory */
+	EV_FORK_FAIL,   /* fork failed */
+	EV_COUNT
+};
+
+#define EVENTS_INTERVAL_MS 10000
+
+struct events {
+	uint64_t count[EV_COUNT];
+	struct ratelimit rl[EV_COUNT];
+};
+
+void events_init(struct events *ev, int64_t interval_ms);
+
+/* Counts one event; logs it in full (priority, format) unless a flood of its kind is on. */
+void events_note(struct events *ev, enum event kind, int64_t now, int priority, const char *fmt,
+	...) __attribute__((format(printf, 5, 6)));
+
+/* Logs the summary of every kind whose interval has ended with events counted in it. */
+void events_flush(struct events *ev, int64_t now);
+
+/* When events_flush next has work: for the master's poll timeout. */
+int64_t events_due(const struct events *ev);
+
+#endif

@@ -1,0 +1,138 @@
+#include "greet.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Waits for events on fd until deadline: 1 ready, 0 deadline passed, -1 error. */
+static int
+wait_for(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	for (;;) {
+		int n = poll(&p, 1, ms_until(deadline));
+
+		if (n > 0)
+			return 1;
+		if (n == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static void
+end_with_errno(struct greet_result *r, int error)
+{
+	if (error == ECONNRESET || error == EPIPE || error == ETIMEDOUT) {
+		r->end = GREET_PEER_RESET;
+	} else {
+		r->end = GREET_ERROR;
+		r->error = error;
+	}
+}
+
+/* false when the exchange is over (r->end says why). */
+static bool
+send_all(int fd, const char *msg, size_t len, int64_t deadline, struct greet_result *r)
+{
+	while (r->sent < len) {
+		ssize_t n = send(fd, msg + r->sent, len - r->sent, MSG_NOSIGNAL);
+		int ready;
+
+		if (n >= 0) {
+			r->sent += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			end_with_errno(r, errno);
+			return false;
+		}
+		ready = wait_for(fd, POLLOUT, deadline);
+		if (ready <= 0) {
+			if (ready == 0)
+				r->end = GREET_DEADLINE;
+			else
+				end_with_errno(r, errno);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+drain(int fd, int64_t deadline, struct greet_result *r)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		int ready;
+
+		if (n > 0) {
+			r->discarded += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			r->end = GREET_PEER_CLOSED;
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			end_with_errno(r, errno);
+			return;
+		}
+		ready = wait_for(fd, POLLIN, deadline);
+		if (ready <= 0) {
+			if (ready == 0)
+				r->end = GREET_DEADLINE;
+			else
+				end_with_errno(r, errno);
+			return;
+		}
+	}
+}
+
+void
+greet(int fd, const char *msg, size_t len, int64_t deadline, struct greet_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (send_all(fd, msg, len, deadline, r)) {
+		/* Our FIN tells the client the greeting is complete; its own close ends the drain. */
+		if (shutdown(fd, SHUT_WR) != 0 && errno != ENOTCONN)
+			end_with_errno(r, errno);
+		else
+			drain(fd, deadline, r);
+	}
+	close(fd);
+}
+
+const char *
+greet_end_text(const struct greet_result *r, char *buf, size_t len)
+{
+	switch (r->end) {
+	case GREET_PEER_CLOSED:
+		snprintf(buf, len, "closed by peer");
+		break;
+	case GREET_DEADLINE:
+		snprintf(buf, len, "deadline passed");
+		break;
+	case GREET_PEER_RESET:
+		snprintf(buf, len, "reset by peer");
+		break;
+	default:
+		snprintf(buf, len, "error: %s", strerror(r->error));
+		break;
+	}
+	return buf;
+}

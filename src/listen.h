@@ -1,0 +1,26 @@
+/* The listening sockets: bound here from the options, or inherited from systemd. */
+#ifndef HELLO_LISTEN_H
+#define HELLO_LISTEN_H
+
+#include <stddef.h>
+
+#include "addr.h"
+
+struct listener {
+	int fd;
+	char name[ADDR_TEXT_MAX]; /* "[::]:17", as bound */
+};
+
+/* Binds and listens on every spec (non-blocking, close-on-exec). backlog 0: the system
+ * maximum. EX_OSERR with the address and the system's reason in err. */
+int listeners_bind(const struct listen_spec *specs, size_t nspecs, int backlog,
+	struct listener **out, size_t *nout, char *err, size_t errlen);
+
+/* Takes count descriptors from LISTEN_FDS_START on; each must be a listening stream socket,
+ * else EX_CONFIG. */
+int listeners_inherit(unsigned count, struct listener **out, size_t *nout, char *err,
+	size_t errlen);
+
+void listeners_close(struct listener *l, size_t n);
+
+#endif

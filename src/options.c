@@ -1,0 +1,279 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "escape.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: hello-server [options] [PORT]\n"
+	"\n"
+	"Send a greeting to every TCP client (RFC 865 Quote of the Day), on PORT (default 17;\n"
+	"0 = any free port).\n"
+	"\n"
+	"  -l, --listen ADDR[:PORT]     listen on this address; repeatable; IPv6 in brackets\n"
+	"                               ([::1]:2323); default: every address, IPv6 and IPv4\n"
+	"  -m, --message TEXT           the greeting (default \"Hello World!\")\n"
+	"  -M, --message-file FILE      read the greeting from FILE; SIGHUP reads it again\n"
+	"  -b, --backlog N              listen backlog (default: the system maximum)\n"
+	"  -c, --max-children N         children alive at once; at N, stop accepting (default 256)\n"
+	"  -s, --max-per-source N       children per IPv4 address or IPv6 /64; 0 = no limit\n"
+	"                               (default 16)\n"
+	"  -a, --allow CIDR             serve only peers in CIDR; repeatable\n"
+	"  -x, --deny CIDR              refuse peers in CIDR; repeatable; wins over --allow\n"
+	"  -t, --timeout SECONDS        the longest a connection may last (default 10)\n"
+	"  -u, --user USER[:GROUP]      started as root: drop to USER after binding\n"
+	"  -d, --debug                  also write every log line to stderr\n"
+	"  -q, --quiet                  no per-connection log lines\n"
+	"  -h, --help                   show this help and exit\n"
+	"  -V, --version                show the version and exit\n";
+
+void
+options_usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+static const struct option long_options[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "message", required_argument, NULL, 'm' },
+	{ "message-file", required_argument, NULL, 'M' },
+	{ "backlog", required_argument, NULL, 'b' },
+	{ "max-children", required_argument, NULL, 'c' },
+	{ "max-per-source", required_argument, NULL, 's' },
+	{ "allow", required_argument, NULL, 'a' },
+	{ "deny", required_argument, NULL, 'x' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+static const char short_options[] = ":l:m:M:b:c:s:a:x:t:u:dqhV";
+
+static const char *
+long_name(int c)
+{
+	for (const struct option *lo = long_options; lo->name != NULL; lo++)
+		if (lo->val == c)
+			return lo->name;
+	return "?";
+}
+
+/* A whole number in [min, max], digits only. */
+static int
+parse_number(int opt, const char *s, long long min, long long max, long long *v, char *err,
+	size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+	const char *why = NULL;
+
+	escape_str(shown, sizeof(shown), s);
+	if (*s == '\0')
+		why = "empty";
+	for (const char *p = s; why == NULL && *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			why = "not a number";
+	if (why == NULL)
+		*v = strtonum(s, min, max, &why);
+	if (why != NULL)
+		return fail(err, errlen, EX_USAGE, "--%s '%s' is %s (expected %lld to %lld)",
+			long_name(opt), shown, why, min, max);
+	return 0;
+}
+
+static int
+add_cidr(struct cidr **list, size_t *n, const char *s, char *err, size_t errlen)
+{
+	struct cidr c, *grown;
+	int rc = parse_cidr(s, &c, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	grown = realloc(*list, (*n + 1) * sizeof(**list));
+	if (grown == NULL)
+		return fail(err, errlen, EX_OSERR, "out of memory");
+	grown[(*n)++] = c;
+	*list = grown;
+	return 0;
+}
+
+static int
+add_listen(struct options *o, const char *s, char *err, size_t errlen)
+{
+	struct listen_spec spec, *grown;
+	int rc = parse_listen(s, &spec, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	grown = realloc(o->listen, (o->nlisten + 1) * sizeof(*o->listen));
+	if (grown == NULL)
+		return fail(err, errlen, EX_OSERR, "out of memory");
+	grown[o->nlisten++] = spec;
+	o->listen = grown;
+	return 0;
+}
+
+static int
+set_number(int opt, const char *arg, struct options *o, char *err, size_t errlen)
+{
+	long long v = 0;
+	int rc;
+
+	switch (opt) {
+	case 'b':
+		rc = parse_number(opt, arg, 1, INT_MAX, &v, err, errlen);
+		o->backlog = (int)v;
+		break;
+	case 'c':
+		rc = parse_number(opt, arg, 1, 100000, &v, err, errlen);
+		o->max_children = (unsigned)v;
+		break;
+	case 's':
+		rc = parse_number(opt, arg, 0, 100000, &v, err, errlen);
+		o->max_per_source = (unsigned)v;
+		break;
+	default: /* 't' */
+		rc = parse_number(opt, arg, 1, 86400, &v, err, errlen);
+		o->timeout = (unsigned)v;
+		break;
+	}
+	return rc;
+}
+
+static int
+set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen)
+{
+	switch (opt) {
+	case 'l':
+		return add_listen(o, arg, err, errlen);
+	case 'm':
+		if (*arg == '\0')
+			return fail(err, errlen, EX_USAGE, "--message '' is empty");
+		o->message_text = arg;
+		return 0;
+	case 'M':
+		if (*arg == '\0')
+			return fail(err, errlen, EX_USAGE, "--message-file '' is empty");
+		o->message_file = arg;
+		return 0;
+	case 'a':
+		return add_cidr(&o->allow, &o->nallow, arg, err, errlen);
+	case 'x':
+		return add_cidr(&o->deny, &o->ndeny, arg, err, errlen);
+	case 'u':
+		if (*arg == '\0')
+			return fail(err, errlen, EX_USAGE, "--user '' is empty");
+		o->user = arg;
+		return 0;
+	case 'd':
+		o->debug = true;
+		return 0;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	case 'h':
+		return OPTIONS_HELP;
+	case 'V':
+		return OPTIONS_VERSION;
+	default:
+		return set_number(opt, arg, o, err, errlen);
+	}
+}
+
+static int
+bad_option(int opt, int argc, char *argv[], char *err, size_t errlen, struct options *o)
+{
+	char shown[ESCAPE_MAX];
+	/* getopt leaves optind past the offending word, or past its missing value. */
+	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+
+	escape_str(shown, sizeof(shown), word);
+	if (opt == ':')
+		return fail(err, errlen, EX_USAGE, "option '%s' needs a value", shown);
+	o->show_usage = true;
+	if (optopt != 0 && strncmp(word, "--", 2) != 0)
+		return fail(err, errlen, EX_USAGE, "unknown option '-%c'", optopt);
+	return fail(err, errlen, EX_USAGE, "unknown option '%s'", shown);
+}
+
+static void
+set_defaults(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->port = DEFAULT_PORT;
+	o->max_children = DEFAULT_MAX_CHILDREN;
+	o->max_per_source = DEFAULT_MAX_PER_SOURCE;
+	o->timeout = DEFAULT_TIMEOUT;
+}
+
+/* The positional PORT is the port of every --listen that names none, and of the default. */
+static int
+finish_listen(struct options *o, char *err, size_t errlen)
+{
+	if (o->nlisten == 0) {
+		o->listen = calloc(1, sizeof(*o->listen));
+		if (o->listen == NULL)
+			return fail(err, errlen, EX_OSERR, "out of memory");
+		parse_listen("*", &o->listen[0], err, errlen);
+		o->nlisten = 1;
+	}
+	for (size_t i = 0; i < o->nlisten; i++)
+		if (!o->listen[i].port_given)
+			listen_spec_set_port(&o->listen[i], o->port);
+	return 0;
+}
+
+static int
+parse_positional(struct options *o, int argc, char *argv[], char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+
+	if (optind >= argc)
+		return 0;
+	if (optind + 1 < argc)
+		return fail(err, errlen, EX_USAGE, "unexpected argument '%s' after PORT",
+			escape_str(shown, sizeof(shown), argv[optind + 1]));
+	return parse_port(argv[optind], &o->port, err, errlen);
+}
+
+int
+options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen)
+{
+	int opt, rc = 0;
+
+	set_defaults(o);
+	optind = 0; /* glibc: a full re-initialisation, so the parser can run more than once */
+	opterr = 0;
+	while (rc == 0 && (opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			rc = bad_option(opt, argc, argv, err, errlen, o);
+		else
+			rc = set_option(opt, optarg, o, err, errlen);
+	}
+	if (rc == 0 && o->message_text != NULL && o->message_file != NULL)
+		rc = fail(err, errlen, EX_USAGE, "--message and --message-file exclude each other");
+	if (rc == 0)
+		rc = parse_positional(o, argc, argv, err, errlen);
+	if (rc == 0)
+		rc = finish_listen(o, err, errlen);
+	return rc;
+}
+
+void
+options_free(struct options *o)
+{
+	free(o->listen);
+	free(o->allow);
+	free(o->deny);
+	o->listen = NULL;
+	o->allow = NULL;
+	o->deny = NULL;
+	o->nlisten = o->nallow = o->ndeny = 0;
+}

@@ -1,0 +1,24 @@
+/* --user: giving up root after binding, for good. */
+#ifndef HELLO_PRIVDROP_H
+#define HELLO_PRIVDROP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct privdrop {
+	bool wanted;
+	uid_t uid;
+	gid_t gid;
+	char user[64];
+};
+
+/* USER or USER:GROUP, names or numbers. EX_NOUSER for a user or group that does not exist,
+ * EX_NOPERM when not root and USER is someone else. Looked up before binding, so that a typo
+ * fails before anything is opened. */
+int privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen);
+
+/* setgroups, setgid, setuid; then checks that root cannot be regained. EX_OSERR on failure. */
+int privdrop_apply(const struct privdrop *p, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,44 @@
+#include "ratelimit.h"
+
+void
+ratelimit_init(struct ratelimit *rl, int64_t interval_ms)
+{
+	rl->interval_ms = interval_ms;
+	rl->window_end = 0;
+	rl->suppressed = 0;
+}
+
+bool
+ratelimit_hit(struct ratelimit *rl, int64_t now)
+{
+	if (rl->window_end != 0 && now < rl->window_end) {
+		rl->suppressed++;
+		return false;
+	}
+	if (rl->window_end != 0 && rl->suppressed > 0) {
+		/* A window ended unflushed: count this one; the caller's flush reports both. */
+		rl->suppressed++;
+		return false;
+	}
+	rl->window_end = now + rl->interval_ms;
+	rl->suppressed = 0;
+	return true;
+}
+
+uint64_t
+ratelimit_flush(struct ratelimit *rl, int64_t now)
+{
+	uint64_t n = rl->suppressed;
+
+	if (rl->window_end == 0 || now < rl->window_end)
+		return 0;
+	rl->suppressed = 0;
+	rl->window_end = n > 0 ? now + rl->interval_ms : 0;
+	return n;
+}
+
+int64_t
+ratelimit_due(const struct ratelimit *rl)
+{
+	return rl->window_end != 0 ? rl->window_end : INT64_MAX;
+}

@@ -1,0 +1,21 @@
+/* Small helpers shared by every module: error reporting into a caller's buffer, clocks. */
+#ifndef HELLO_UTIL_H
+#define HELLO_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fills err with the formatted reason and returns code, so that a parser can say
+ * `return fail(err, errlen, EX_USAGE, "port '%s' is %s", s, why);` */
+int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Milliseconds on CLOCK_MONOTONIC: deadlines must not move with the wall clock. */
+int64_t mono_ms(void);
+
+/* Milliseconds left until deadline, clamped to [0, INT_MAX] for poll(2). */
+int ms_until(int64_t deadline);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
