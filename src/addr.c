@@ -45,7 +45,7 @@ parse_port(const char *s, uint16_t *port, char *err, size_t errlen)
 	long long v;
 
 	if (parse_uint(s, 65535, &v, &why) != 0)
-		return fail(err, errlen, EX_USAGE, "port '%s' is %s (expected 0 to 65535)",
+		return set_error(err, errlen, EX_USAGE, "port '%s' is %s (expected 0 to 65535)",
 			escape_str(shown, sizeof(shown), s), why);
 	*port = (uint16_t)v;
 	return 0;
@@ -95,7 +95,7 @@ bad_listen(const char *s, const char *why, char *err, size_t errlen)
 {
 	char shown[ESCAPE_MAX];
 
-	return fail(err, errlen, EX_USAGE, "listen address '%s' %s",
+	return set_error(err, errlen, EX_USAGE, "listen address '%s' %s",
 		escape_str(shown, sizeof(shown), s), why);
 }
 
@@ -108,7 +108,7 @@ parse_listen_port(const char *whole, const char *p, struct listen_spec *spec, ch
 	long long v;
 
 	if (parse_uint(p, 65535, &v, &why) != 0)
-		return fail(err, errlen, EX_USAGE, "listen address '%s' has a bad port '%s': %s",
+		return set_error(err, errlen, EX_USAGE, "listen address '%s' has a bad port '%s': %s",
 			escape_str(shown, sizeof(shown), whole), p, why);
 	listen_spec_set_port(spec, (uint16_t)v);
 	spec->port_given = true;
@@ -201,9 +201,9 @@ parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 
 	escape_str(shown, sizeof(shown), s);
 	if (*s == '\0')
-		return fail(err, errlen, EX_USAGE, "CIDR '' is empty");
+		return set_error(err, errlen, EX_USAGE, "CIDR '' is empty");
 	if (n == 0 || n >= sizeof(host))
-		return fail(err, errlen, EX_USAGE, "CIDR '%s' does not start with an IPv4 or IPv6 address",
+		return set_error(err, errlen, EX_USAGE, "CIDR '%s' does not start with an IPv4 or IPv6 address",
 			shown);
 	memcpy(host, s, n);
 	host[n] = '\0';
@@ -215,18 +215,18 @@ parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 		c->family = AF_INET6;
 		bytes = 16;
 	} else {
-		return fail(err, errlen, EX_USAGE, "CIDR '%s' does not start with an IPv4 or IPv6 address",
+		return set_error(err, errlen, EX_USAGE, "CIDR '%s' does not start with an IPv4 or IPv6 address",
 			shown);
 	}
 	c->prefix = bytes * 8;
 	if (slash != NULL) {
 		if (parse_uint(slash + 1, bytes * 8, &v, &why) != 0)
-			return fail(err, errlen, EX_USAGE, "CIDR '%s' has a bad prefix length: %s (0 to %u)",
+			return set_error(err, errlen, EX_USAGE, "CIDR '%s' has a bad prefix length: %s (0 to %u)",
 				shown, why, bytes * 8);
 		c->prefix = (unsigned)v;
 	}
 	if (!host_bits_clear(c->addr, bytes, c->prefix))
-		return fail(err, errlen, EX_USAGE,
+		return set_error(err, errlen, EX_USAGE,
 			"CIDR '%s' has host bits set after the first %u bits", shown, c->prefix);
 	return 0;
 }

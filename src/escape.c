@@ -1,6 +1,6 @@
 #include "escape.h"
 
-#include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 static size_t
@@ -19,20 +19,22 @@ escape_bytes(char *dst, size_t dstlen, const void *src, size_t srclen)
 	static const char ellipsis[] = "...";
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = src;
-	size_t out = 0, i;
+	size_t total = 0, limit, out = 0, i;
+	bool cut;
 
 	if (dstlen == 0)
 		return dst;
-	for (i = 0; i < srclen; i++) {
-		size_t w = escaped_width(p[i]);
-		/* Keep room for the ellipsis unless this is the last byte and it fits. */
-		size_t reserve = (i + 1 < srclen) ? sizeof(ellipsis) - 1 : 0;
-
-		if (out + w + reserve + 1 > dstlen)
-			break;
-		if (w == 1) {
+	for (i = 0; i < srclen && total < dstlen; i++)
+		total += escaped_width(p[i]);
+	cut = total + 1 > dstlen;
+	/* When cut, keep room for the ellipsis (if there is room for anything at all). */
+	limit = dstlen - 1;
+	if (cut)
+		limit = limit >= sizeof(ellipsis) - 1 ? limit - (sizeof(ellipsis) - 1) : 0;
+	for (i = 0; i < srclen && out + escaped_width(p[i]) <= limit; i++) {
+		if (escaped_width(p[i]) == 1) {
 			dst[out++] = (char)p[i];
-		} else if (w == 2) {
+		} else if (p[i] == '\\') {
 			dst[out++] = '\\';
 			dst[out++] = '\\';
 		} else {
@@ -42,7 +44,7 @@ escape_bytes(char *dst, size_t dstlen, const void *src, size_t srclen)
 			dst[out++] = hex[p[i] & 0xf];
 		}
 	}
-	if (i < srclen && out + sizeof(ellipsis) <= dstlen) {
+	if (cut && out + sizeof(ellipsis) <= dstlen) {
 		memcpy(dst + out, ellipsis, sizeof(ellipsis) - 1);
 		out += sizeof(ellipsis) - 1;
 	}

@@ -86,7 +86,7 @@ listeners_bind(const struct listen_spec *specs, size_t nspecs, int backlog,
 	*out = NULL;
 	*nout = 0;
 	if (l == NULL)
-		return fail(err, errlen, EX_OSERR, "out of memory");
+		return set_error(err, errlen, EX_OSERR, "out of memory");
 	for (size_t i = 0; i < nspecs; i++) {
 		struct listen_spec spec = specs[i];
 
@@ -98,7 +98,7 @@ listeners_bind(const struct listen_spec *specs, size_t nspecs, int backlog,
 
 			format_sockaddr((struct sockaddr *)&spec.addr, name, sizeof(name));
 			listeners_close(l, i);
-			return fail(err, errlen, EX_OSERR, "cannot listen on %s: %s%s", name,
+			return set_error(err, errlen, EX_OSERR, "cannot listen on %s: %s%s", name,
 				strerror(error), bind_hint(error, sockaddr_port((struct sockaddr *)&spec.addr)));
 		}
 		name_bound(l[i].fd, &spec, l[i].name, sizeof(l[i].name));
@@ -117,21 +117,21 @@ check_inherited(int fd, char *name, size_t len, char *err, size_t errlen)
 	socklen_t blen = sizeof(bound);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0)
-		return fail(err, errlen, EX_CONFIG, "descriptor %d from systemd is not a socket: %s",
+		return set_error(err, errlen, EX_CONFIG, "descriptor %d from systemd is not a socket: %s",
 			fd, strerror(errno));
 	if (type != SOCK_STREAM ||
 	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) != 0 || !listening)
-		return fail(err, errlen, EX_CONFIG,
+		return set_error(err, errlen, EX_CONFIG,
 			"descriptor %d from systemd is not a listening stream socket "
 			"(the socket unit needs ListenStream= and Accept=no)", fd);
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
-		return fail(err, errlen, EX_OSERR, "descriptor %d from systemd: %s", fd,
+		return set_error(err, errlen, EX_OSERR, "descriptor %d from systemd: %s", fd,
 			strerror(errno));
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen) != 0 ||
 	    (bound.ss_family != AF_INET && bound.ss_family != AF_INET6))
-		return fail(err, errlen, EX_CONFIG,
+		return set_error(err, errlen, EX_CONFIG,
 			"descriptor %d from systemd is not a TCP socket (IPv4 or IPv6)", fd);
 	format_sockaddr((struct sockaddr *)&bound, name, len);
 	return 0;
@@ -146,7 +146,7 @@ listeners_inherit(unsigned count, struct listener **out, size_t *nout, char *err
 	*out = NULL;
 	*nout = 0;
 	if (l == NULL)
-		return fail(err, errlen, EX_OSERR, "out of memory");
+		return set_error(err, errlen, EX_OSERR, "out of memory");
 	for (unsigned i = 0; i < count; i++) {
 		l[i].fd = LISTEN_FDS_START + (int)i;
 		rc = check_inherited(l[i].fd, l[i].name, sizeof(l[i].name), err, errlen);

@@ -37,18 +37,18 @@ message_convert(const char *text, size_t len, struct message *m, char *err, size
 	m->data = NULL;
 	m->len = 0;
 	if (len == 0)
-		return fail(err, errlen, EX_DATAERR, "the message is empty");
+		return set_error(err, errlen, EX_DATAERR, "the message is empty");
 	if (nul != NULL)
-		return fail(err, errlen, EX_DATAERR, "the message has a NUL byte at offset %zu",
+		return set_error(err, errlen, EX_DATAERR, "the message has a NUL byte at offset %zu",
 			(size_t)(nul - text));
 	need = converted_length(text, len);
 	if (need > MESSAGE_MAX)
-		return fail(err, errlen, EX_DATAERR,
+		return set_error(err, errlen, EX_DATAERR,
 			"the message is %zu bytes with CRLF line ends; the limit is %d", need,
 			MESSAGE_MAX);
 	buf = malloc(need);
 	if (buf == NULL)
-		return fail(err, errlen, EX_OSERR, "out of memory for a %zu-byte message", need);
+		return set_error(err, errlen, EX_OSERR, "out of memory for a %zu-byte message", need);
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
 			buf[out++] = '\r';
@@ -98,27 +98,27 @@ message_load_file(const char *path, struct message *m, char *err, size_t errlen)
 	m->len = 0;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return fail(err, errlen, EX_NOINPUT, "message file '%s': %s", shown, strerror(errno));
+		return set_error(err, errlen, EX_NOINPUT, "message file '%s': %s", shown, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, EX_NOINPUT, "message file '%s' is not a regular file", shown);
+		return set_error(err, errlen, EX_NOINPUT, "message file '%s' is not a regular file", shown);
 	}
 	raw = malloc(MESSAGE_MAX + 1);
 	if (raw == NULL) {
 		close(fd);
-		return fail(err, errlen, EX_OSERR, "out of memory reading '%s'", shown);
+		return set_error(err, errlen, EX_OSERR, "out of memory reading '%s'", shown);
 	}
 	if (read_bounded(fd, raw, MESSAGE_MAX + 1, &got) != 0) {
-		rc = fail(err, errlen, EX_NOINPUT, "message file '%s': %s", shown, strerror(errno));
+		rc = set_error(err, errlen, EX_NOINPUT, "message file '%s': %s", shown, strerror(errno));
 	} else if (got > MESSAGE_MAX) {
-		rc = fail(err, errlen, EX_DATAERR,
+		rc = set_error(err, errlen, EX_DATAERR,
 			"message file '%s' is larger than the %d-byte limit", shown, MESSAGE_MAX);
 	} else {
 		char why[256];
 
 		rc = message_convert(raw, got, m, why, sizeof(why));
 		if (rc != 0)
-			fail(err, errlen, rc, "message file '%s': %s", shown, why);
+			set_error(err, errlen, rc, "message file '%s': %s", shown, why);
 	}
 	free(raw);
 	close(fd);

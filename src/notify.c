@@ -20,10 +20,10 @@ notify_parse_address(const char *value, struct sockaddr_un *addr, socklen_t *len
 
 	escape_str(shown, sizeof(shown), value);
 	if (n < 2 || (value[0] != '/' && value[0] != '@'))
-		return fail(err, errlen, -1,
+		return set_error(err, errlen, -1,
 			"NOTIFY_SOCKET '%s' is neither an absolute path nor @abstract", shown);
 	if (n >= sizeof(addr->sun_path))
-		return fail(err, errlen, -1, "NOTIFY_SOCKET '%s' is too long", shown);
+		return set_error(err, errlen, -1, "NOTIFY_SOCKET '%s' is too long", shown);
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
 	memcpy(addr->sun_path, value, n);
@@ -48,7 +48,7 @@ notify_open(struct notifier *n, char *err, size_t errlen)
 		return rc;
 	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (n->fd < 0)
-		return fail(err, errlen, -1, "cannot open the notification socket: %s",
+		return set_error(err, errlen, -1, "cannot open the notification socket: %s",
 			strerror(errno));
 	return 0;
 }
@@ -76,13 +76,13 @@ notify_close(struct notifier *n)
 }
 
 static int
-parse_positive(const char *s, long long max, long long *v)
+parse_count(const char *s, long long min, long long max, long long *v)
 {
 	const char *why = NULL;
 
 	if (*s == '\0' || strspn(s, "0123456789") != strlen(s))
 		return -1;
-	*v = strtonum(s, 1, max, &why);
+	*v = strtonum(s, min, max, &why);
 	return why == NULL ? 0 : -1;
 }
 
@@ -96,14 +96,14 @@ listen_fds_parse(const char *pid_value, const char *fds_value, pid_t self, unsig
 	*count = 0;
 	if (pid_value == NULL || fds_value == NULL)
 		return 0;
-	if (parse_positive(pid_value, INT_MAX, &pid) != 0)
-		return fail(err, errlen, EX_CONFIG, "LISTEN_PID '%s' is not a process id",
+	if (parse_count(pid_value, 1, INT_MAX, &pid) != 0)
+		return set_error(err, errlen, EX_CONFIG, "LISTEN_PID '%s' is not a process id",
 			escape_str(shown, sizeof(shown), pid_value));
 	if ((pid_t)pid != self)
 		return 0; /* meant for a process that passed them on to us by mistake */
 	/* The rest of the descriptor table, at most: a larger count cannot be real. */
-	if (parse_positive(fds_value, 65536, &fds) != 0)
-		return fail(err, errlen, EX_CONFIG, "LISTEN_FDS '%s' is not a count from 1 to 65536",
+	if (parse_count(fds_value, 0, 65536, &fds) != 0)
+		return set_error(err, errlen, EX_CONFIG, "LISTEN_FDS '%s' is not a count from 0 to 65536",
 			escape_str(shown, sizeof(shown), fds_value));
 	*count = (unsigned)fds;
 	return 0;

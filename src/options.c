@@ -83,7 +83,7 @@ parse_number(int opt, const char *s, long long min, long long max, long long *v,
 	if (why == NULL)
 		*v = strtonum(s, min, max, &why);
 	if (why != NULL)
-		return fail(err, errlen, EX_USAGE, "--%s '%s' is %s (expected %lld to %lld)",
+		return set_error(err, errlen, EX_USAGE, "--%s '%s' is %s (expected %lld to %lld)",
 			long_name(opt), shown, why, min, max);
 	return 0;
 }
@@ -98,7 +98,7 @@ add_cidr(struct cidr **list, size_t *n, const char *s, char *err, size_t errlen)
 		return rc;
 	grown = realloc(*list, (*n + 1) * sizeof(**list));
 	if (grown == NULL)
-		return fail(err, errlen, EX_OSERR, "out of memory");
+		return set_error(err, errlen, EX_OSERR, "out of memory");
 	grown[(*n)++] = c;
 	*list = grown;
 	return 0;
@@ -114,7 +114,7 @@ add_listen(struct options *o, const char *s, char *err, size_t errlen)
 		return rc;
 	grown = realloc(o->listen, (o->nlisten + 1) * sizeof(*o->listen));
 	if (grown == NULL)
-		return fail(err, errlen, EX_OSERR, "out of memory");
+		return set_error(err, errlen, EX_OSERR, "out of memory");
 	grown[o->nlisten++] = spec;
 	o->listen = grown;
 	return 0;
@@ -155,12 +155,12 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		return add_listen(o, arg, err, errlen);
 	case 'm':
 		if (*arg == '\0')
-			return fail(err, errlen, EX_USAGE, "--message '' is empty");
+			return set_error(err, errlen, EX_USAGE, "--message '' is empty");
 		o->message_text = arg;
 		return 0;
 	case 'M':
 		if (*arg == '\0')
-			return fail(err, errlen, EX_USAGE, "--message-file '' is empty");
+			return set_error(err, errlen, EX_USAGE, "--message-file '' is empty");
 		o->message_file = arg;
 		return 0;
 	case 'a':
@@ -169,7 +169,7 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		return add_cidr(&o->deny, &o->ndeny, arg, err, errlen);
 	case 'u':
 		if (*arg == '\0')
-			return fail(err, errlen, EX_USAGE, "--user '' is empty");
+			return set_error(err, errlen, EX_USAGE, "--user '' is empty");
 		o->user = arg;
 		return 0;
 	case 'd':
@@ -196,11 +196,11 @@ bad_option(int opt, int argc, char *argv[], char *err, size_t errlen, struct opt
 
 	escape_str(shown, sizeof(shown), word);
 	if (opt == ':')
-		return fail(err, errlen, EX_USAGE, "option '%s' needs a value", shown);
+		return set_error(err, errlen, EX_USAGE, "option '%s' needs a value", shown);
 	o->show_usage = true;
 	if (optopt != 0 && strncmp(word, "--", 2) != 0)
-		return fail(err, errlen, EX_USAGE, "unknown option '-%c'", optopt);
-	return fail(err, errlen, EX_USAGE, "unknown option '%s'", shown);
+		return set_error(err, errlen, EX_USAGE, "unknown option '-%c'", optopt);
+	return set_error(err, errlen, EX_USAGE, "unknown option '%s'", shown);
 }
 
 static void
@@ -220,7 +220,7 @@ finish_listen(struct options *o, char *err, size_t errlen)
 	if (o->nlisten == 0) {
 		o->listen = calloc(1, sizeof(*o->listen));
 		if (o->listen == NULL)
-			return fail(err, errlen, EX_OSERR, "out of memory");
+			return set_error(err, errlen, EX_OSERR, "out of memory");
 		parse_listen("*", &o->listen[0], err, errlen);
 		o->nlisten = 1;
 	}
@@ -238,7 +238,7 @@ parse_positional(struct options *o, int argc, char *argv[], char *err, size_t er
 	if (optind >= argc)
 		return 0;
 	if (optind + 1 < argc)
-		return fail(err, errlen, EX_USAGE, "unexpected argument '%s' after PORT",
+		return set_error(err, errlen, EX_USAGE, "unexpected argument '%s' after PORT",
 			escape_str(shown, sizeof(shown), argv[optind + 1]));
 	return parse_port(argv[optind], &o->port, err, errlen);
 }
@@ -258,7 +258,7 @@ options_parse(struct options *o, int argc, char *argv[], char *err, size_t errle
 			rc = set_option(opt, optarg, o, err, errlen);
 	}
 	if (rc == 0 && o->message_text != NULL && o->message_file != NULL)
-		rc = fail(err, errlen, EX_USAGE, "--message and --message-file exclude each other");
+		rc = set_error(err, errlen, EX_USAGE, "--message and --message-file exclude each other");
 	if (rc == 0)
 		rc = parse_positional(o, argc, argv, err, errlen);
 	if (rc == 0)

@@ -38,7 +38,7 @@ resolve_group(const char *name, gid_t *gid, char *err, size_t errlen)
 		*gid = (gid_t)v;
 		return 0;
 	}
-	return fail(err, errlen, EX_NOUSER, "--user: no group '%s'",
+	return set_error(err, errlen, EX_NOUSER, "--user: no group '%s'",
 		escape_str(shown, sizeof(shown), name));
 }
 
@@ -54,7 +54,7 @@ privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen)
 	memset(p, 0, sizeof(*p));
 	escape_str(shown, sizeof(shown), spec);
 	if (n == 0 || n >= sizeof(p->user))
-		return fail(err, errlen, EX_USAGE, "--user '%s' does not name a user", shown);
+		return set_error(err, errlen, EX_USAGE, "--user '%s' does not name a user", shown);
 	memcpy(p->user, spec, n);
 	p->user[n] = '\0';
 	pw = getpwnam(p->user);
@@ -64,14 +64,14 @@ privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen)
 	} else if (numeric_id(p->user, &v) && colon != NULL) {
 		p->uid = (uid_t)v; /* a bare uid has no primary group: USER:GROUP names one */
 	} else {
-		return fail(err, errlen, EX_NOUSER, "--user: no user '%s'%s",
+		return set_error(err, errlen, EX_NOUSER, "--user: no user '%s'%s",
 			escape_str(shown, sizeof(shown), p->user),
 			numeric_id(p->user, &v) ? " (a numeric uid needs :GROUP)" : "");
 	}
 	if (colon != NULL && resolve_group(colon + 1, &p->gid, err, errlen) != 0)
 		return EX_NOUSER;
 	if (geteuid() != 0 && p->uid != geteuid())
-		return fail(err, errlen, EX_NOPERM, "--user %s needs root to switch users", shown);
+		return set_error(err, errlen, EX_NOPERM, "--user %s needs root to switch users", shown);
 	p->wanted = geteuid() == 0;
 	return 0;
 }
@@ -82,10 +82,10 @@ privdrop_apply(const struct privdrop *p, char *err, size_t errlen)
 	if (!p->wanted)
 		return 0;
 	if (setgroups(1, &p->gid) != 0 || setgid(p->gid) != 0 || setuid(p->uid) != 0)
-		return fail(err, errlen, EX_OSERR, "cannot drop privileges to %s: %s", p->user,
+		return set_error(err, errlen, EX_OSERR, "cannot drop privileges to %s: %s", p->user,
 			strerror(errno));
 	if (p->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
-		return fail(err, errlen, EX_OSERR, "dropped to %s, but root could be regained",
+		return set_error(err, errlen, EX_OSERR, "dropped to %s, but root could be regained",
 			p->user);
 	return 0;
 }

@@ -123,10 +123,10 @@ open_signalfd(struct server *s, char *err, size_t errlen)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return fail(err, errlen, EX_OSERR, "sigprocmask: %s", strerror(errno));
+		return set_error(err, errlen, EX_OSERR, "sigprocmask: %s", strerror(errno));
 	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sigfd < 0)
-		return fail(err, errlen, EX_OSERR, "signalfd: %s", strerror(errno));
+		return set_error(err, errlen, EX_OSERR, "signalfd: %s", strerror(errno));
 	return 0;
 }
 
@@ -169,7 +169,7 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 
 	*out = NULL;
 	if (s == NULL)
-		return fail(err, errlen, EX_OSERR, "out of memory");
+		return set_error(err, errlen, EX_OSERR, "out of memory");
 	s->opt = o;
 	s->sigfd = -1;
 	s->notify.fd = -1;
@@ -178,12 +178,12 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	events_init(&s->ev, EVENTS_INTERVAL_MS);
 	*out = s;
 	if (ensure_stdio() != 0)
-		return fail(err, errlen, EX_OSERR, "cannot open /dev/null: %s", strerror(errno));
+		return set_error(err, errlen, EX_OSERR, "cannot open /dev/null: %s", strerror(errno));
 	if ((rc = load_message(s, err, errlen)) != 0)
 		return rc;
 	s->children = children_new(o->max_children);
 	if (s->children == NULL)
-		return fail(err, errlen, EX_OSERR, "out of memory for %u children", o->max_children);
+		return set_error(err, errlen, EX_OSERR, "out of memory for %u children", o->max_children);
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)

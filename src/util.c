@@ -6,7 +6,7 @@
 #include <time.h>
 
 int
-fail(char *err, size_t errlen, int code, const char *fmt, ...)
+set_error(char *err, size_t errlen, int code, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 /* Fills err with the formatted reason and returns code, so that a parser can say
- * `return fail(err, errlen, EX_USAGE, "port '%s' is %s", s, why);` */
-int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+ * `return set_error(err, errlen, EX_USAGE, "port '%s' is %s", s, why);` */
+int set_error(char *err, size_t errlen, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* Milliseconds on CLOCK_MONOTONIC: deadlines must not move with the wall clock. */

@@ -1,0 +1,189 @@
+/* The command line: every form we accept, every bad value, and what each error says. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "options.h"
+#include "runner.h"
+
+#define MAX_ARGS 16
+
+/* Writable copies of the words, as a real argv is: freed at the next parse and at exit. */
+static char *copies[MAX_ARGS + 2];
+
+static void
+free_copies(void)
+{
+	for (size_t i = 0; i < MAX_ARGS + 2; i++) {
+		free(copies[i]);
+		copies[i] = NULL;
+	}
+}
+
+/* Runs the parser on writable copies, as a real argv is (getopt_long reorders it). */
+static int
+parse(struct options *o, char *err, size_t errlen, const char *const words[])
+{
+	char *argv[MAX_ARGS + 2];
+	int argc = 0, rc;
+
+	free_copies();
+	copies[argc] = strdup("hello-server");
+	argv[argc] = copies[argc];
+	for (argc = 1; argc <= MAX_ARGS && words[argc - 1] != NULL; argc++) {
+		copies[argc] = strdup(words[argc - 1]);
+		argv[argc] = copies[argc];
+	}
+	argv[argc] = NULL;
+	rc = options_parse(o, argc, argv, err, errlen);
+	return rc;
+}
+
+static const struct {
+	const char *words[MAX_ARGS];
+	int rc;
+	const char *why;
+} bad[] = {
+	{ { "abc" }, EX_USAGE, "port 'abc' is not a number" },
+	{ { "--", "-1" }, EX_USAGE, "port '-1' is not a number" },
+	{ { "-1" }, EX_USAGE, "unknown option '-1'" },
+	{ { "70000" }, EX_USAGE, "port '70000' is too large" },
+	{ { "80x" }, EX_USAGE, "port '80x'" },
+	{ { "" }, EX_USAGE, "port '' is empty" },
+	{ { "17", "18" }, EX_USAGE, "unexpected argument '18'" },
+	{ { "--bogus" }, EX_USAGE, "unknown option '--bogus'" },
+	{ { "-Z" }, EX_USAGE, "unknown option '-Z'" },
+	{ { "--listen" }, EX_USAGE, "option '--listen' needs a value" },
+	{ { "-l" }, EX_USAGE, "option '-l' needs a value" },
+	{ { "-l", "nowhere" }, EX_USAGE, "listen address 'nowhere'" },
+	{ { "-m", "" }, EX_USAGE, "--message '' is empty" },
+	{ { "-M", "" }, EX_USAGE, "--message-file '' is empty" },
+	{ { "-m", "a", "-M", "f" }, EX_USAGE, "exclude each other" },
+	{ { "-b", "0" }, EX_USAGE, "--backlog '0' is too small" },
+	{ { "-b", "x" }, EX_USAGE, "--backlog 'x' is not a number" },
+	{ { "--backlog=99999999999" }, EX_USAGE, "--backlog '99999999999' is too large" },
+	{ { "-c", "0" }, EX_USAGE, "--max-children '0' is too small (expected 1 to 100000)" },
+	{ { "-c", "100001" }, EX_USAGE, "--max-children '100001' is too large" },
+	{ { "-c", "" }, EX_USAGE, "--max-children '' is empty" },
+	{ { "-s", "-1" }, EX_USAGE, "--max-per-source '-1' is not a number" },
+	{ { "-t", "0" }, EX_USAGE, "--timeout '0' is too small" },
+	{ { "-t", "1.5" }, EX_USAGE, "--timeout '1.5' is not a number" },
+	{ { "-t", "86401" }, EX_USAGE, "--timeout '86401' is too large" },
+	{ { "-a", "10.0.0.0/33" }, EX_USAGE, "CIDR '10.0.0.0/33'" },
+	{ { "-x", "::1/129" }, EX_USAGE, "CIDR '::1/129'" },
+	{ { "-a", "1.2.3" }, EX_USAGE, "CIDR '1.2.3'" },
+	{ { "-a", "10.0.0.1/8" }, EX_USAGE, "host bits" },
+	{ { "--deny=" }, EX_USAGE, "CIDR '' is empty" },
+	{ { "-u", "" }, EX_USAGE, "--user '' is empty" },
+};
+
+START_TEST(bad_values)
+{
+	struct options o;
+	char err[512] = "";
+	int rc = parse(&o, err, sizeof(err), bad[_i].words);
+
+	ck_assert_int_eq(rc, bad[_i].rc);
+	ck_assert_msg(strstr(err, bad[_i].why) != NULL, "'%s' lacks '%s'", err, bad[_i].why);
+	ck_assert_msg(strchr(err, '\n') == NULL, "one line, not '%s'", err);
+	options_free(&o);
+}
+END_TEST
+
+START_TEST(unknown_option_shows_usage)
+{
+	const char *const words[] = { "--nope", NULL };
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), words), EX_USAGE);
+	ck_assert(o.show_usage);
+	options_free(&o);
+}
+END_TEST
+
+START_TEST(defaults)
+{
+	const char *const words[] = { NULL };
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), words), 0);
+	ck_assert_int_eq(o.port, 17);
+	ck_assert_uint_eq(o.nlisten, 1);
+	ck_assert(o.listen[0].wildcard_default);
+	ck_assert_uint_eq(o.max_children, 256);
+	ck_assert_uint_eq(o.max_per_source, 16);
+	ck_assert_uint_eq(o.timeout, 10);
+	ck_assert_int_eq(o.backlog, 0);
+	ck_assert_ptr_null(o.message_text);
+	ck_assert(!o.debug && !o.quiet && !o.show_usage);
+	options_free(&o);
+}
+END_TEST
+
+START_TEST(everything_given)
+{
+	const char *const words[] = { "-l", "127.0.0.1", "--listen=[::1]:2424", "-c5", "-s",
+		"0", "-a", "10.0.0.0/8", "-x10.1.0.0/16", "2323", NULL };
+	const char *const more[] = { "-m", "hi", "-b", "12", "-t", "3", "-u", "nobody", "-d", "-q",
+		NULL };
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), words), 0);
+	ck_assert_int_eq(o.port, 2323);
+	ck_assert_uint_eq(o.nlisten, 2);
+	ck_assert_uint_eq(sockaddr_port((struct sockaddr *)&o.listen[0].addr), 2323);
+	ck_assert_uint_eq(sockaddr_port((struct sockaddr *)&o.listen[1].addr), 2424);
+	ck_assert_uint_eq(o.max_children, 5);
+	ck_assert_uint_eq(o.max_per_source, 0);
+	ck_assert_uint_eq(o.nallow, 1);
+	ck_assert_uint_eq(o.ndeny, 1);
+	options_free(&o);
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), more), 0);
+	ck_assert_str_eq(o.message_text, "hi");
+	ck_assert_int_eq(o.backlog, 12);
+	ck_assert_uint_eq(o.timeout, 3);
+	ck_assert_str_eq(o.user, "nobody");
+	ck_assert(o.debug && o.quiet);
+	options_free(&o);
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+	const char *const help[] = { "--help", NULL }, *const version[] = { "-V", NULL };
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), help), OPTIONS_HELP);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), version), OPTIONS_VERSION);
+	options_free(&o);
+}
+END_TEST
+
+static Suite *
+options_suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_checked_fixture(tc, NULL, free_copies);
+	tcase_add_loop_test(tc, bad_values, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, unknown_option_shows_usage);
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, everything_given);
+	tcase_add_test(tc, help_and_version);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return run_suite(options_suite());
+}
