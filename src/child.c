@@ -15,12 +15,17 @@
 /* The client is moved here so that everything above it can be closed in one call. */
 #define CLIENT_FD 3
 
-/* The master blocks signals to read them from a signalfd; a child must die of SIGTERM again. */
+/* The master blocks signals to read them from a signalfd; a child must die of SIGTERM again.
+ * Signals meant for the master (systemctl kill sends to the whole unit, Ctrl-C to the whole
+ * process group) must not cut a greeting short: the master decides when children stop. */
 static void
 restore_signals(void)
 {
 	sigset_t none;
 
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }

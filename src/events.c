@@ -4,6 +4,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "util.h"
 
 static const char *const summary_text[EV_COUNT] = {
 	[EV_CAP] = "times at --max-children (accepting paused)",
@@ -38,13 +39,16 @@ events_note(struct events *ev, enum event kind, int64_t now, int priority, const
 void
 events_flush(struct events *ev, int64_t now)
 {
+	int64_t clock = now == INT64_MAX ? mono_ms() : now;
+
 	for (int i = 0; i < EV_COUNT; i++) {
-		uint64_t n = ratelimit_flush(&ev->rl[i], now);
+		int64_t since;
+		uint64_t n = ratelimit_flush(&ev->rl[i], now, &since);
 
 		if (n > 0)
 			log_msg(LOG_WARNING, "... %llu more %s in the last %lld s",
 				(unsigned long long)n, summary_text[i],
-				(long long)(ev->rl[i].interval_ms / 1000));
+				(long long)((clock - since + 999) / 1000));
 	}
 }
 

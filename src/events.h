@@ -29,7 +29,8 @@ void events_init(struct events *ev, int64_t interval_ms);
 void events_note(struct events *ev, enum event kind, int64_t now, int priority, const char *fmt,
 	...) __attribute__((format(printf, 5, 6)));
 
-/* Logs the summary of every kind whose interval has ended with events counted in it. */
+/* Logs the summary of every kind whose interval has ended with events counted in it;
+ * now == INT64_MAX: of every kind with events counted (at exit). */
 void events_flush(struct events *ev, int64_t now);
 
 /* When events_flush next has work: for the master's poll timeout. */

@@ -240,6 +240,7 @@ parse_positional(struct options *o, int argc, char *argv[], char *err, size_t er
 	if (optind + 1 < argc)
 		return set_error(err, errlen, EX_USAGE, "unexpected argument '%s' after PORT",
 			escape_str(shown, sizeof(shown), argv[optind + 1]));
+	o->port_given = true;
 	return parse_port(argv[optind], &o->port, err, errlen);
 }
 

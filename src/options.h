@@ -18,6 +18,7 @@ struct options {
 	struct listen_spec *listen; /* nlisten of them; the default wildcard when none given */
 	size_t nlisten;
 	uint16_t port;
+	bool port_given; /* the positional PORT */
 	const char *message_text; /* -m: NULL for the default */
 	const char *message_file; /* -M */
 	int backlog; /* 0: the system maximum */

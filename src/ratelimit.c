@@ -4,6 +4,7 @@ void
 ratelimit_init(struct ratelimit *rl, int64_t interval_ms)
 {
 	rl->interval_ms = interval_ms;
+	rl->window_start = 0;
 	rl->window_end = 0;
 	rl->suppressed = 0;
 }
@@ -20,20 +21,27 @@ ratelimit_hit(struct ratelimit *rl, int64_t now)
 		rl->suppressed++;
 		return false;
 	}
+	rl->window_start = now;
 	rl->window_end = now + rl->interval_ms;
 	rl->suppressed = 0;
 	return true;
 }
 
 uint64_t
-ratelimit_flush(struct ratelimit *rl, int64_t now)
+ratelimit_flush(struct ratelimit *rl, int64_t now, int64_t *since)
 {
 	uint64_t n = rl->suppressed;
 
+	*since = rl->window_start;
 	if (rl->window_end == 0 || now < rl->window_end)
 		return 0;
 	rl->suppressed = 0;
-	rl->window_end = n > 0 ? now + rl->interval_ms : 0;
+	if (n > 0 && now != INT64_MAX) {
+		rl->window_start = now;
+		rl->window_end = now + rl->interval_ms;
+	} else {
+		rl->window_end = 0;
+	}
 	return n;
 }
 

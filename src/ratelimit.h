@@ -9,6 +9,7 @@
 
 struct ratelimit {
 	int64_t interval_ms;
+	int64_t window_start;
 	int64_t window_end; /* 0: no window open, the next event is told in full */
 	uint64_t suppressed;
 };
@@ -20,8 +21,9 @@ bool ratelimit_hit(struct ratelimit *rl, int64_t now);
 
 /* At or after the end of a window: returns the number of events counted in it (to be told as
  * one summary line; 0 means say nothing) and starts the next window only if there were any, so a
- * steady flood gives one line per interval and a quiet spell resets to telling the next in full. */
-uint64_t ratelimit_flush(struct ratelimit *rl, int64_t now);
+ * steady flood gives one line per interval and a quiet spell resets to telling the next in full.
+ * now == INT64_MAX flushes whatever is counted (at exit). *since gets the window's start. */
+uint64_t ratelimit_flush(struct ratelimit *rl, int64_t now, int64_t *since);
 
 /* When ratelimit_flush next has something to do, or INT64_MAX. */
 int64_t ratelimit_due(const struct ratelimit *rl);

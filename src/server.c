@@ -148,9 +148,9 @@ log_start(const struct server *s, bool activated)
 	}
 	log_msg(LOG_INFO, "hello-server %s started; listening on %s%s", PACKAGE_VERSION, names,
 		activated ? " (sockets from systemd)" : "");
-	if (activated && (s->opt->nlisten > 1 || s->opt->listen[0].port_given ||
-			     !s->opt->listen[0].wildcard_default))
-		log_msg(LOG_NOTICE, "sockets from systemd: --listen is ignored");
+	if (activated && (s->opt->port_given || s->opt->backlog > 0 || s->opt->nlisten > 1 ||
+			     s->opt->listen[0].port_given || !s->opt->listen[0].wildcard_default))
+		log_msg(LOG_NOTICE, "sockets from systemd: PORT, --listen and --backlog are ignored");
 	if (s->msg.len > MESSAGE_RFC865_MAX)
 		log_msg(LOG_WARNING, "the greeting is %zu bytes; RFC 865 asks for less than %d",
 			s->msg.len, MESSAGE_RFC865_MAX);
@@ -228,8 +228,10 @@ send_status(struct server *s, int64_t now)
 {
 	char state[256];
 
-	snprintf(state, sizeof(state), "STATUS=%u children, %" PRIu64 " served, %" PRIu64 " refused",
-		children_count(s->children), s->served, refused(s));
+	unsigned n = children_count(s->children);
+
+	snprintf(state, sizeof(state), "STATUS=%u %s, %" PRIu64 " served, %" PRIu64 " refused", n,
+		n == 1 ? "child" : "children", s->served, refused(s));
 	notify_send(&s->notify, state);
 	s->status_dirty = false;
 	s->status_due = now + STATUS_INTERVAL_MS;
@@ -239,12 +241,13 @@ static void
 log_status(const struct server *s, int64_t now)
 {
 	const uint64_t *n = s->ev.count;
+	unsigned alive = children_count(s->children);
 
 	log_msg(LOG_INFO,
-		"status: %u children, %" PRIu64 " served, refused %" PRIu64
+		"status: %u %s, %" PRIu64 " served, refused %" PRIu64
 		" by --max-per-source and %" PRIu64 " by the access list, --max-children reached %" PRIu64
 		" times, %" PRIu64 " accept failures, %" PRIu64 " fork failures; up %lld s",
-		children_count(s->children), s->served, n[EV_SOURCE], n[EV_DENIED], n[EV_CAP],
+		alive, alive == 1 ? "child" : "children", s->served, n[EV_SOURCE], n[EV_DENIED], n[EV_CAP],
 		n[EV_ACCEPT_FAIL], n[EV_FORK_FAIL], (long long)((now - s->started) / 1000));
 }
 
@@ -463,30 +466,43 @@ begin_stop(struct server *s, int signo, int64_t now)
 		children_count(s->children));
 }
 
+/* Reads every pending signal first, then acts in a fixed order: reaping before the status
+ * line and before stopping, so both see the children as they are. */
 static void
 handle_signals(struct server *s, int64_t now)
 {
 	struct signalfd_siginfo si[16];
+	bool chld = false, hup = false, usr1 = false;
+	int stop = 0, stops = 0;
 	ssize_t n;
 
 	while ((n = read(s->sigfd, si, sizeof(si))) > 0) {
 		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
 			switch (si[i].ssi_signo) {
 			case SIGCHLD:
-				reap(s);
+				chld = true;
 				break;
 			case SIGHUP:
-				reload(s);
+				hup = true;
 				break;
 			case SIGUSR1:
-				log_status(s, now);
+				usr1 = true;
 				break;
 			default: /* SIGTERM, SIGINT */
-				begin_stop(s, (int)si[i].ssi_signo, now);
+				stop = (int)si[i].ssi_signo;
+				stops++;
 				break;
 			}
 		}
 	}
+	if (chld)
+		reap(s);
+	if (hup)
+		reload(s);
+	if (usr1)
+		log_status(s, now);
+	while (stops-- > 0)
+		begin_stop(s, stop, now);
 }
 
 /* ---- the loop -------------------------------------------------------------------------- */
@@ -571,6 +587,8 @@ server_run(struct server *s)
 				break;
 	}
 	free(p);
-	log_msg(LOG_INFO, "exiting after %" PRIu64 " connections", s->served);
+	events_flush(&s->ev, INT64_MAX);
+	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", s->served,
+		s->served == 1 ? "connection" : "connections");
 	return 0;
 }

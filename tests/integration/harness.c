@@ -1,0 +1,644 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+left_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+static const char *
+program(const char *var)
+{
+	const char *path = getenv(var);
+
+	ck_assert_msg(path != NULL, "%s is not set (run the tests with meson test)", var);
+	return path;
+}
+
+void
+daemon_prepare(struct daemon *d)
+{
+	if (d->dir[0] != '\0')
+		return;
+	memset(d, 0, sizeof(*d));
+	d->inotify = -1;
+	strcpy(d->dir, "/tmp/hello-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d->dir));
+	/* The daemon may run as another user: it must reach the files we put here. */
+	ck_assert_int_eq(chmod(d->dir, 0755), 0);
+	snprintf(d->log_path, sizeof(d->log_path), "%s/log", d->dir);
+}
+
+static void
+drop_to(uid_t uid)
+{
+	gid_t gid = (gid_t)uid;
+
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+		_exit(126);
+}
+
+static void
+apply_env(const struct daemon_env *env)
+{
+	if (env == NULL)
+		return;
+	if (env->nofile != 0) {
+		struct rlimit rl = { env->nofile, env->nofile };
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(125);
+	}
+	if (env->nproc != 0) {
+		struct rlimit rl = { env->nproc, env->nproc };
+
+		if (setrlimit(RLIMIT_NPROC, &rl) != 0)
+			_exit(125);
+	}
+	if (env->notify_socket != NULL)
+		setenv("NOTIFY_SOCKET", env->notify_socket, 1);
+	if (env->uid != 0)
+		drop_to(env->uid);
+}
+
+/* argv for execv: prog, extra (e.g. "-d"), then args. */
+static char **
+build_argv(const char *prog, const char *extra, const char *const args[])
+{
+	size_t n = 0, i = 0;
+	char **argv;
+
+	while (args[n] != NULL)
+		n++;
+	argv = calloc(n + 3, sizeof(*argv));
+	ck_assert_ptr_nonnull(argv);
+	argv[i++] = strdup(prog);
+	if (extra != NULL)
+		argv[i++] = strdup(extra);
+	for (size_t k = 0; k < n; k++)
+		argv[i++] = strdup(args[k]);
+	return argv;
+}
+
+static void
+free_argv(char **argv)
+{
+	for (size_t i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* Reads whatever the daemon has added to its log since the last call. */
+static void
+refresh_log(struct daemon *d)
+{
+	struct stat st;
+	int fd = open(d->log_path, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	if ((size_t)st.st_size > d->log_len) {
+		size_t want = (size_t)st.st_size - d->log_len;
+		ssize_t got;
+
+		d->log = realloc(d->log, (size_t)st.st_size + 1);
+		ck_assert_ptr_nonnull(d->log);
+		got = pread(fd, d->log + d->log_len, want, (off_t)d->log_len);
+		ck_assert_int_ge(got, 0);
+		d->log_len += (size_t)got;
+		d->log[d->log_len] = '\0';
+	}
+	close(fd);
+}
+
+static bool
+check_exited(struct daemon *d)
+{
+	if (!d->reaped && waitpid(d->pid, &d->status, WNOHANG) == d->pid)
+		d->reaped = true;
+	return d->reaped;
+}
+
+static const char *
+find_line(struct daemon *d, const char *needle, size_t from)
+{
+	if (d->log == NULL || from > d->log_len)
+		return NULL;
+	return strstr(d->log + from, needle);
+}
+
+size_t
+daemon_wait_log(struct daemon *d, const char *needle, size_t from)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	for (;;) {
+		struct pollfd p = { .fd = d->inotify, .events = POLLIN };
+		char events[4096];
+		const char *hit, *eol;
+
+		refresh_log(d);
+		hit = find_line(d, needle, from);
+		if (hit != NULL) {
+			eol = strchr(hit, '\n');
+			return eol != NULL ? (size_t)(eol + 1 - d->log) : d->log_len;
+		}
+		if (check_exited(d)) {
+			refresh_log(d);
+			if (find_line(d, needle, from) == NULL)
+				ck_abort_msg("the daemon exited before logging '%s'; its log:\n%s", needle,
+					d->log ? d->log : "");
+			continue;
+		}
+		/* The daemon's exit writes nothing to the log: look again at least every second. */
+		ck_assert_msg(now_ms() < deadline, "no '%s' in the log in time; the log:\n%s", needle,
+			d->log ? d->log : "");
+		if (poll(&p, 1, left_ms(deadline) < 1000 ? left_ms(deadline) : 1000) > 0)
+			while (read(d->inotify, events, sizeof(events)) > 0)
+				;
+	}
+}
+
+unsigned
+daemon_count_log(struct daemon *d, const char *needle)
+{
+	unsigned n = 0;
+
+	refresh_log(d);
+	for (const char *p = d->log; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+void
+daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env)
+{
+	char **argv;
+	int logfd;
+	const char *line, *p;
+
+	daemon_prepare(d);
+	logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	ck_assert_int_ge(logfd, 0);
+	d->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ck_assert_int_ge(d->inotify, 0);
+	ck_assert_int_ge(inotify_add_watch(d->inotify, d->log_path, IN_MODIFY), 0);
+	argv = build_argv(program("HELLO_SERVER"), "-d", args);
+	d->pid = fork();
+	ck_assert_int_ge(d->pid, 0);
+	if (d->pid == 0) {
+		dup2(logfd, STDOUT_FILENO);
+		dup2(logfd, STDERR_FILENO);
+		apply_env(env);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	free_argv(argv);
+	close(logfd);
+	daemon_wait_log(d, "started; listening on ", 0);
+	line = strstr(d->log, "listening on ") + strlen("listening on ");
+	p = line + strcspn(line, ", \n");
+	while (p > line && p[-1] != ':')
+		p--;
+	d->port = (uint16_t)atoi(p);
+	ck_assert_msg(d->port != 0, "no port in the start-up line: %s", d->log);
+}
+
+void
+daemon_start(struct daemon *d, const char *const args[])
+{
+	daemon_start_env(d, args, NULL);
+}
+
+unsigned
+daemon_status_children(struct daemon *d)
+{
+	size_t from, end;
+	const char *line;
+
+	refresh_log(d);
+	from = d->log_len;
+	daemon_signal(d, SIGUSR1);
+	end = daemon_wait_log(d, "status: ", from);
+	(void)end;
+	line = strstr(d->log + from, "status: ");
+	return (unsigned)strtoul(line + strlen("status: "), NULL, 10);
+}
+
+void
+daemon_wait_children_at_most(struct daemon *d, unsigned n)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+	unsigned have;
+
+	while ((have = daemon_status_children(d)) > n)
+		ck_assert_msg(now_ms() < deadline, "still %u children, waiting for %u", have, n);
+}
+
+void
+daemon_wait_children_at_least(struct daemon *d, unsigned n)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+	unsigned have;
+
+	while ((have = daemon_status_children(d)) < n)
+		ck_assert_msg(now_ms() < deadline, "only %u children, waiting for %u", have, n);
+}
+
+void
+daemon_signal(struct daemon *d, int sig)
+{
+	ck_assert_int_eq(kill(d->pid, sig), 0);
+}
+
+int
+daemon_wait_exit(struct daemon *d)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	/* No timed wait for a child pid in POSIX: a pidfd says when it has exited. */
+	int pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+
+	if (!d->reaped && pidfd >= 0) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+		ck_assert_msg(poll(&p, 1, left_ms(deadline)) == 1, "the daemon did not exit in time");
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (!d->reaped) {
+		ck_assert_int_eq(waitpid(d->pid, &d->status, 0), d->pid);
+		d->reaped = true;
+	}
+	refresh_log(d);
+	if (WIFSIGNALED(d->status))
+		return 128 + WTERMSIG(d->status);
+	return WEXITSTATUS(d->status);
+}
+
+void
+daemon_cleanup(struct daemon *d)
+{
+	char cmd[128];
+
+	if (d->pid > 0 && !check_exited(d)) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &d->status, 0);
+		d->reaped = true;
+	}
+	if (d->inotify >= 0)
+		close(d->inotify);
+	d->inotify = -1;
+	free(d->log);
+	d->log = NULL;
+	if (d->dir[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", d->dir);
+	}
+	d->dir[0] = '\0';
+}
+
+int
+daemon_stop(struct daemon *d)
+{
+	int rc;
+
+	daemon_signal(d, SIGTERM);
+	rc = daemon_wait_exit(d);
+	return rc;
+}
+
+const char *
+daemon_write_file(struct daemon *d, const char *name, const void *data, size_t len)
+{
+	static char path[160];
+	char tmp[170];
+	FILE *f;
+
+	daemon_prepare(d);
+	snprintf(path, sizeof(path), "%s/%s", d->dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(tmp, 0644), 0);
+	ck_assert_int_eq(rename(tmp, path), 0);
+	return path;
+}
+
+/* Reads fd to EOF into buf (at most cap - 1 bytes kept, NUL-terminated), within the deadline. */
+static size_t
+read_pipe(int fd, char *buf, size_t cap, int64_t deadline)
+{
+	size_t got = 0;
+	char sink[4096];
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, left_ms(deadline)) != 1)
+			break;
+		if (got + 1 < cap)
+			n = read(fd, buf + got, cap - 1 - got);
+		else
+			n = read(fd, sink, sizeof(sink));
+		if (n <= 0)
+			break;
+		if (got + 1 < cap)
+			got += (size_t)n;
+	}
+	if (cap > 0)
+		buf[got] = '\0';
+	return got;
+}
+
+static int
+exit_code(int status)
+{
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+int
+run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
+{
+	char **argv = build_argv(program("HELLO_SERVER"), NULL, args);
+	int fds[2], status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		if (uid != 0)
+			drop_to(uid);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	free_argv(argv);
+	close(fds[1]);
+	read_pipe(fds[0], err, errlen, now_ms() + WAIT_MS);
+	close(fds[0]);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("the daemon did not stop by itself; stderr: %s", err);
+	}
+	return exit_code(status);
+}
+
+pid_t
+start_load(uint16_t port, const char *const args[], int *out_fd)
+{
+	char portbuf[16];
+	const char *head[] = { "-p", NULL };
+	char **tail = build_argv(program("HELLO_LOAD"), NULL, args);
+	char **argv;
+	size_t n = 0;
+	int fds[2];
+	pid_t pid;
+
+	snprintf(portbuf, sizeof(portbuf), "%u", port);
+	while (tail[n] != NULL)
+		n++;
+	argv = calloc(n + 3, sizeof(*argv));
+	ck_assert_ptr_nonnull(argv);
+	argv[0] = tail[0];
+	argv[1] = strdup(head[0]);
+	argv[2] = portbuf;
+	for (size_t i = 1; i < n; i++)
+		argv[i + 2] = tail[i];
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	free(argv[1]);
+	free(argv);
+	free_argv(tail);
+	close(fds[1]);
+	*out_fd = fds[0];
+	return pid;
+}
+
+void
+wait_load_line(int fd, const char *needle)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+	char buf[8192];
+	size_t got = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		ck_assert_msg(poll(&p, 1, left_ms(deadline)) == 1, "hello-load never printed '%s'",
+			needle);
+		/* One byte at a time: what follows the line stays in the pipe for later readers. */
+		n = read(fd, buf + got, 1);
+		ck_assert_msg(n == 1, "hello-load ended before printing '%s': %.*s", needle, (int)got,
+			buf);
+		got++;
+		if (buf[got - 1] == '\n') {
+			buf[got] = '\0';
+			if (strstr(buf, needle) != NULL)
+				return;
+			got = 0;
+		}
+		ck_assert_uint_lt(got, sizeof(buf) - 1);
+	}
+}
+
+int
+wait_load(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return exit_code(status);
+}
+
+int
+run_load(uint16_t port, const char *const args[], char *out, size_t outlen)
+{
+	int fd, rc;
+	pid_t pid = start_load(port, args, &fd);
+
+	read_pipe(fd, out, outlen, now_ms() + WAIT_MS);
+	close(fd);
+	rc = wait_load(pid);
+	return rc;
+}
+
+static void
+fill_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+	} else {
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+	}
+}
+
+int
+open_client(const char *source, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	struct timeval tv = { .tv_sec = WAIT_MS / 1000 };
+	socklen_t len;
+	int fd;
+
+	fill_sockaddr(addr, port, &ss, &len);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (source != NULL) {
+		struct sockaddr_storage src;
+		socklen_t slen;
+
+		fill_sockaddr(source, 0, &src, &slen);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&src, slen), 0);
+	}
+	ck_assert_msg(connect(fd, (struct sockaddr *)&ss, len) == 0, "connect to %s port %u: %s",
+		addr, port, strerror(errno));
+	return fd;
+}
+
+size_t
+fetch(const char *source, const char *addr, uint16_t port, char *buf, size_t cap)
+{
+	int fd = open_client(source, addr, port);
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+	return got;
+}
+
+/* Fields of /proc/PID/stat after the command name, which may hold spaces and parentheses. */
+static bool
+read_stat(const char *pid, char *state, long *ppid, long *ticks)
+{
+	char path[64], buf[1024];
+	unsigned long utime = 0, stime = 0;
+	const char *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 2, "%c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", state,
+				ppid, &utime, &stime) != 4)
+		return false;
+	if (ticks != NULL)
+		*ticks = (long)(utime + stime);
+	return true;
+}
+
+unsigned
+count_children(pid_t parent, unsigned *zombies)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+	unsigned n = 0, z = 0;
+
+	ck_assert_ptr_nonnull(proc);
+	while ((e = readdir(proc)) != NULL) {
+		char state;
+		long ppid;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		if (!read_stat(e->d_name, &state, &ppid, NULL) || ppid != parent)
+			continue;
+		n++;
+		z += state == 'Z';
+	}
+	closedir(proc);
+	if (zombies != NULL)
+		*zombies = z;
+	return n;
+}
+
+long
+cpu_ticks(pid_t pid)
+{
+	char name[32], state;
+	long ppid, ticks;
+
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	ck_assert(read_stat(name, &state, &ppid, &ticks));
+	return ticks;
+}
+
+bool
+have_ipv6_loopback(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}

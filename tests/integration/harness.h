@@ -1,0 +1,90 @@
+/* Running the real daemon and the real load generator from Check tests: processes, loopback
+ * sockets, signals and the daemon's own log, with every wait bounded and tied to an event. */
+#ifndef TEST_HARNESS_H
+#define TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* How long any one wait may take before the test fails: generous, for sanitizer and valgrind
+ * builds on a loaded machine. It bounds a hang; no assertion depends on it. */
+#define WAIT_MS 120000
+
+struct daemon_env {
+	rlim_t nofile; /* 0: inherit */
+	rlim_t nproc;  /* 0: inherit */
+	uid_t uid;     /* 0: stay as we are; else setgid/setuid to uid before exec */
+	const char *notify_socket; /* NOTIFY_SOCKET for the daemon, or NULL */
+};
+
+struct daemon {
+	pid_t pid;
+	uint16_t port; /* of the first address in the start-up line */
+	char dir[64];  /* scratch directory: the log, message files */
+	char log_path[96];
+	int inotify;
+	char *log; /* everything the daemon wrote to stderr so far */
+	size_t log_len;
+	int status; /* wait status once reaped */
+	bool reaped;
+};
+
+/* Starts HELLO_SERVER with -d and args (NULL-terminated) and waits for its start-up line. */
+void daemon_start(struct daemon *d, const char *const args[]);
+void daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env);
+
+/* Waits until the log holds a line containing needle at or after offset from; returns the offset
+ * just past that line. Fails the test on timeout or if the daemon exits first. */
+size_t daemon_wait_log(struct daemon *d, const char *needle, size_t from);
+/* Lines of the log containing needle (reads what has been written so far). */
+unsigned daemon_count_log(struct daemon *d, const char *needle);
+
+/* SIGUSR1, then waits for the status line; returns its number of children. */
+unsigned daemon_status_children(struct daemon *d);
+/* SIGUSR1 until the status says at most n children (each round waits on the daemon's answer). */
+void daemon_wait_children_at_most(struct daemon *d, unsigned n);
+/* SIGUSR1 until the status says at least n children (connections are accepted, not just queued). */
+void daemon_wait_children_at_least(struct daemon *d, unsigned n);
+
+void daemon_signal(struct daemon *d, int sig);
+/* Waits for the daemon to exit; returns its exit code (128+signal if killed). */
+int daemon_wait_exit(struct daemon *d);
+/* SIGTERM and daemon_wait_exit; cleans up the scratch directory. */
+int daemon_stop(struct daemon *d);
+void daemon_cleanup(struct daemon *d);
+
+/* Writes a file into the daemon's scratch directory (atomically, by rename); returns its path. */
+const char *daemon_write_file(struct daemon *d, const char *name, const void *data, size_t len);
+/* A scratch directory before the daemon runs (for message files given at start). */
+void daemon_prepare(struct daemon *d);
+
+/* Runs the daemon with args and no -d, expecting it to fail at once: its exit code, and up to
+ * errlen bytes of its stderr. */
+int run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid);
+
+/* Runs hello-load against port with args; its stdout into out; returns its exit code. */
+int run_load(uint16_t port, const char *const args[], char *out, size_t outlen);
+/* Starts hello-load in the background; its stdout readable from *out_fd. */
+pid_t start_load(uint16_t port, const char *const args[], int *out_fd);
+/* Reads the background load's stdout until a line containing needle. */
+void wait_load_line(int fd, const char *needle);
+int wait_load(pid_t pid);
+
+/* One client: connects from source (NULL: any) to addr:port, sends nothing, reads until EOF or
+ * error; returns the bytes read (0 for a connection closed without a greeting). */
+size_t fetch(const char *source, const char *addr, uint16_t port, char *buf, size_t cap);
+/* A connected socket, nothing read. */
+int open_client(const char *source, const char *addr, uint16_t port);
+
+/* The daemon's children: how many, and how many of them are zombies. */
+unsigned count_children(pid_t parent, unsigned *zombies);
+
+/* CPU time (user + system) the process has used, in clock ticks. */
+long cpu_ticks(pid_t pid);
+
+bool have_ipv6_loopback(void);
+
+#endif

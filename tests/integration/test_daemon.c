@@ -1,0 +1,360 @@
+/* The built daemon as a user meets it: greetings on the wire, load, typed-first clients, IPv6,
+ * reaping, SIGTERM, the log, and every bad input's exit code and message. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "runner.h"
+
+static struct daemon d;
+
+static void
+teardown(void)
+{
+	daemon_cleanup(&d);
+}
+
+START_TEST(default_greeting_exact_bytes)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	char buf[256];
+
+	daemon_start(&d, args);
+	ck_assert_uint_eq(fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	ck_assert_str_eq(buf, "Hello World!\r\n");
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(custom_greeting_from_option_and_file)
+{
+	const char *const inline_args[] = { "-l", "127.0.0.1:0", "-m", "Quote\nof the day", NULL };
+	char buf[256];
+	const char *path;
+
+	daemon_start(&d, inline_args);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Quote\r\nof the day\r\n");
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	daemon_cleanup(&d);
+
+	path = daemon_write_file(&d, "message", "line one\r\nline two\n\nend", 23);
+	const char *const file_args[] = { "-l", "127.0.0.1:0", "--message-file", path, NULL };
+
+	daemon_start(&d, file_args);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "line one\r\nline two\r\n\r\nend\r\n");
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(five_hundred_at_once)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-q", NULL };
+	const char *const load[] = { "-n", "500", "-c", "500", "-S", "64", "-t", "120", NULL };
+	char out[4096];
+
+	daemon_start(&d, args);
+	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s", out);
+	ck_assert(strstr(out, "ok=500 ") != NULL);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* Clients that send before reading: the greeting must survive (every peer loses it). */
+START_TEST(clients_that_type_first)
+{
+	static const char *const sizes[] = { "1", "4096" };
+	const char *const args[] = { "-l", "127.0.0.1:0", "-q", NULL };
+	const char *const load[] = { "-n", "1000", "-c", "32", "-S", "8", "-s", sizes[_i], "-t",
+		"120", NULL };
+	char out[4096];
+
+	daemon_start(&d, args);
+	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s", out);
+	ck_assert(strstr(out, "ok=1000 ") != NULL);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(ipv6_loopback)
+{
+	const char *const args[] = { "-l", "[::1]:0", NULL };
+	const char *const load[] = { "-6", "-n", "50", "-c", "4", NULL };
+	char buf[256], out[4096];
+
+	if (!have_ipv6_loopback())
+		return; /* no IPv6 on this host: nothing to test */
+	daemon_start(&d, args);
+	ck_assert_uint_eq(fetch(NULL, "::1", d.port, buf, sizeof(buf)), 14);
+	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s", out);
+	ck_assert(strstr(d.log, "listening on [::1]:") != NULL);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert(strstr(d.log, "::1 port ") != NULL);
+}
+END_TEST
+
+/* No --listen: one socket for IPv6 and IPv4, reached by both loopbacks. */
+START_TEST(default_listens_everywhere)
+{
+	const char *const args[] = { "0", NULL };
+	char buf[256];
+
+	daemon_start(&d, args);
+	ck_assert_str_eq((fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf)), buf),
+		"Hello World!\r\n");
+	if (have_ipv6_loopback()) {
+		ck_assert(strstr(d.log, "listening on [::]:") != NULL);
+		fetch(NULL, "::1", d.port, buf, sizeof(buf));
+		ck_assert_str_eq(buf, "Hello World!\r\n");
+	}
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	/* The IPv4 client is logged as IPv4, not as ::ffff:127.0.0.1. */
+	ck_assert(strstr(d.log, "]: 127.0.0.1 port ") != NULL);
+}
+END_TEST
+
+START_TEST(no_zombie_after_2000)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-q", NULL };
+	const char *const load[] = { "-n", "2000", "-c", "32", "-S", "8", "-t", "120", NULL };
+	char out[4096];
+	unsigned zombies;
+
+	daemon_start(&d, args);
+	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s", out);
+	daemon_wait_children_at_most(&d, 0);
+	ck_assert_uint_eq(count_children(d.pid, &zombies), 0);
+	ck_assert_uint_eq(zombies, 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert(strstr(d.log, "exiting after 2000 connections") != NULL);
+}
+END_TEST
+
+START_TEST(sigterm_and_sigint_exit_0)
+{
+	static const int sigs[] = { SIGTERM, SIGINT };
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+
+	daemon_start(&d, args);
+	daemon_signal(&d, sigs[_i]);
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	ck_assert(strstr(d.log, sigs[_i] == SIGTERM ? "stopping on SIGTERM" : "stopping on SIGINT") !=
+		NULL);
+}
+END_TEST
+
+START_TEST(logs_start_and_each_connection)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-l", "127.0.0.2:0", NULL };
+	char buf[256], want[64];
+	int fd;
+
+	daemon_start(&d, args);
+	ck_assert(strstr(d.log, "hello-server 1.0.0 started; listening on 127.0.0.1:") != NULL);
+	ck_assert(strstr(d.log, ", 127.0.0.2:") != NULL);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	daemon_wait_log(&d, "127.0.0.1 port ", 0);
+	ck_assert(strstr(d.log, ": sent 14 bytes in ") != NULL);
+	ck_assert(strstr(d.log, "discarded 0 bytes, closed by peer") != NULL);
+	/* A client that types 5 bytes: they are counted, not logged. */
+	fd = open_client("127.0.0.3", "127.0.0.1", d.port);
+	ck_assert_int_eq(write(fd, "\x1b[2J!", 5), 5);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	daemon_wait_log(&d, "127.0.0.3 port ", 0);
+	ck_assert(strstr(d.log, "discarded 5 bytes, closed by peer") != NULL);
+	ck_assert(strchr(d.log, '\x1b') == NULL);
+	snprintf(want, sizeof(want), "hello-server[%d]: exiting", (int)d.pid);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert(strstr(d.log, want) != NULL);
+}
+END_TEST
+
+START_TEST(quiet_has_no_connection_lines)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-q", NULL };
+	char buf[256];
+
+	daemon_start(&d, args);
+	for (int i = 0; i < 5; i++)
+		fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	daemon_wait_children_at_most(&d, 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert_uint_eq(daemon_count_log(&d, " port "), 0);
+	ck_assert(strstr(d.log, "exiting after 5 connections") != NULL);
+}
+END_TEST
+
+/* ps shows what each process is. */
+START_TEST(process_titles)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	char path[64], title[256] = "";
+	FILE *f;
+	int fd;
+
+	daemon_start(&d, args);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)d.pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(title, sizeof(title), f));
+	fclose(f);
+	ck_assert_str_eq(title, "hello-server: master");
+	fd = open_client("127.0.0.5", "127.0.0.1", d.port);
+	/* Once the greeting is here, the child has named itself: it does so before greeting. */
+	ck_assert_int_eq(read(fd, title, 14), 14);
+	{
+		char dirpath[64], line[128];
+		FILE *c;
+		pid_t kid = 0;
+
+		snprintf(dirpath, sizeof(dirpath), "/proc/%d/task/%d/children", (int)d.pid, (int)d.pid);
+		c = fopen(dirpath, "r");
+		ck_assert_ptr_nonnull(c);
+		ck_assert_int_eq(fscanf(c, "%d", &kid), 1);
+		fclose(c);
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)kid);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+		fclose(f);
+		ck_assert_str_eq(line, "hello-server: greeting 127.0.0.5");
+	}
+	close(fd);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- bad input: one line naming the value, and a sysexits code ---------------------------- */
+
+static const struct {
+	const char *args[6];
+	int rc;
+	const char *says;
+} bad[] = {
+	{ { "abc" }, 64, "hello-server: port 'abc' is not a number" },
+	{ { "--", "-1" }, 64, "hello-server: port '-1' is not a number" },
+	{ { "70000" }, 64, "hello-server: port '70000' is too large" },
+	{ { "80x" }, 64, "hello-server: port '80x' is not a number" },
+	{ { "" }, 64, "hello-server: port '' is empty" },
+	{ { "--bogus" }, 64, "hello-server: unknown option '--bogus'\nusage: hello-server" },
+	{ { "-c", "many" }, 64, "hello-server: --max-children 'many' is not a number" },
+	{ { "-l", "1.2.3.4.5" }, 64, "hello-server: listen address '1.2.3.4.5'" },
+	{ { "-a", "10.0.0.1/8" }, 64, "hello-server: CIDR '10.0.0.1/8' has host bits set" },
+	{ { "-M", "/nonexistent/message" }, 66,
+		"hello-server: message file '/nonexistent/message': No such file or directory" },
+	{ { "-M", "/" }, 66, "hello-server: message file '/' is not a regular file" },
+	{ { "-u", "no-such-user-here" }, 67, "hello-server: --user: no user 'no-such-user-here'" },
+};
+
+START_TEST(bad_input_exit_codes)
+{
+	char err[4096];
+	int rc = run_daemon_once(bad[_i].args, err, sizeof(err), 0);
+
+	ck_assert_int_eq(rc, bad[_i].rc);
+	ck_assert_msg(strncmp(err, bad[_i].says, strlen(bad[_i].says)) == 0, "stderr: %s", err);
+	if (strstr(bad[_i].says, "usage") == NULL)
+		ck_assert_msg(strchr(err, '\n') == strrchr(err, '\n'), "one line: %s", err);
+}
+END_TEST
+
+START_TEST(message_over_the_limit)
+{
+	size_t len = 70000;
+	char *text = malloc(len + 1), err[1024];
+
+	memset(text, 'x', len);
+	text[len] = '\0';
+	{
+		const char *const args[] = { "-m", text, NULL };
+
+		ck_assert_int_eq(run_daemon_once(args, err, sizeof(err), 0), 65);
+		ck_assert(strstr(err, "the limit is 65536") != NULL);
+	}
+	{
+		const char *path = daemon_write_file(&d, "big", text, len);
+		const char *const args[] = { "-M", path, NULL };
+
+		ck_assert_int_eq(run_daemon_once(args, err, sizeof(err), 0), 65);
+		ck_assert(strstr(err, "larger than the 65536-byte limit") != NULL);
+	}
+	free(text);
+}
+END_TEST
+
+START_TEST(address_in_use)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	char err[1024], addr[64];
+
+	daemon_start(&d, args);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", d.port);
+	{
+		const char *const again[] = { "-l", addr, NULL };
+
+		ck_assert_int_eq(run_daemon_once(again, err, sizeof(err), 0), 71);
+	}
+	ck_assert_msg(strstr(err, "cannot listen on 127.0.0.1:") != NULL, "%s", err);
+	ck_assert(strstr(err, "Address already in use") != NULL);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* An unprivileged user cannot bind port 17: the message says so and how to do without. */
+START_TEST(privileged_port)
+{
+	const char *const args[] = { "-l", "127.0.0.1:17", NULL };
+	char err[1024];
+	uid_t uid = geteuid() == 0 ? 54321 : 0;
+
+	ck_assert_int_eq(run_daemon_once(args, err, sizeof(err), uid), 71);
+	ck_assert_msg(strstr(err, "cannot listen on 127.0.0.1:17: Permission denied") != NULL, "%s",
+		err);
+	ck_assert(strstr(err, "ports below 1024 need root or CAP_NET_BIND_SERVICE") != NULL);
+}
+END_TEST
+
+static Suite *
+daemon_suite(void)
+{
+	Suite *s = suite_create("daemon");
+	TCase *tc = tcase_create("serving");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, default_greeting_exact_bytes);
+	tcase_add_test(tc, custom_greeting_from_option_and_file);
+	tcase_add_test(tc, five_hundred_at_once);
+	tcase_add_loop_test(tc, clients_that_type_first, 0, 2);
+	tcase_add_test(tc, ipv6_loopback);
+	tcase_add_test(tc, default_listens_everywhere);
+	tcase_add_test(tc, no_zombie_after_2000);
+	tcase_add_loop_test(tc, sigterm_and_sigint_exit_0, 0, 2);
+	tcase_add_test(tc, logs_start_and_each_connection);
+	tcase_add_test(tc, quiet_has_no_connection_lines);
+	tcase_add_test(tc, process_titles);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("bad-input");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, bad_input_exit_codes, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, message_over_the_limit);
+	tcase_add_test(tc, address_in_use);
+	tcase_add_test(tc, privileged_port);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return run_suite(daemon_suite());
+}
