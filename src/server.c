@@ -253,6 +253,8 @@ log_status(const struct server *s, int64_t now)
 
 /* ---- accepting ------------------------------------------------------------------------- */
 
+static void reap(struct server *s);
+
 static void
 back_off(struct server *s, int64_t now)
 {
@@ -301,6 +303,18 @@ spawn(struct server *s, int fd, const struct sockaddr *peer, const struct srckey
 	close(fd);
 }
 
+/* Children that have exited but whose SIGCHLD is not handled yet still count: look again after
+ * reaping before refusing anyone for them. */
+static bool
+source_full(struct server *s, const struct srckey *key)
+{
+	if (s->opt->max_per_source == 0 ||
+	    children_of_source(s->children, key) < s->opt->max_per_source)
+		return false;
+	reap(s);
+	return children_of_source(s->children, key) >= s->opt->max_per_source;
+}
+
 static void
 admit(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
 {
@@ -314,8 +328,7 @@ admit(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
 		return;
 	}
 	srckey_from((struct sockaddr *)&peer, &key);
-	if (s->opt->max_per_source > 0 &&
-	    children_of_source(s->children, &key) >= s->opt->max_per_source) {
+	if (source_full(s, &key)) {
 		snprintf(why, sizeof(why), "%u connections from this source (--max-per-source)",
 			s->opt->max_per_source);
 		refuse(s, fd, EV_SOURCE, (struct sockaddr *)&peer, now, why);
@@ -350,6 +363,8 @@ accept_error_is_transient(int error)
 static bool
 at_cap(struct server *s, int64_t now)
 {
+	if (children_count(s->children) >= s->opt->max_children)
+		reap(s);
 	if (children_count(s->children) < s->opt->max_children) {
 		s->at_cap = false;
 		return false;

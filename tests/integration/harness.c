@@ -501,15 +501,29 @@ wait_load(pid_t pid)
 }
 
 int
-run_load(uint16_t port, const char *const args[], char *out, size_t outlen)
+finish_load(pid_t pid, int fd, char *out, size_t outlen)
 {
-	int fd, rc;
-	pid_t pid = start_load(port, args, &fd);
-
 	read_pipe(fd, out, outlen, now_ms() + WAIT_MS);
 	close(fd);
-	rc = wait_load(pid);
-	return rc;
+	return wait_load(pid);
+}
+
+int
+run_load(uint16_t port, const char *const args[], char *out, size_t outlen)
+{
+	int fd;
+	pid_t pid = start_load(port, args, &fd);
+
+	return finish_load(pid, fd, out, outlen);
+}
+
+const char *
+daemon_log_tail(struct daemon *d)
+{
+	refresh_log(d);
+	if (d->log == NULL)
+		return "";
+	return d->log_len > 2000 ? d->log + d->log_len - 2000 : d->log;
 }
 
 static void

@@ -72,6 +72,10 @@ pid_t start_load(uint16_t port, const char *const args[], int *out_fd);
 /* Reads the background load's stdout until a line containing needle. */
 void wait_load_line(int fd, const char *needle);
 int wait_load(pid_t pid);
+/* Reads the background load's stdout to its end into out, and waits for it. */
+int finish_load(pid_t pid, int fd, char *out, size_t outlen);
+/* The last part of the daemon's log, for failure messages. */
+const char *daemon_log_tail(struct daemon *d);
 
 /* One client: connects from source (NULL: any) to addr:port, sends nothing, reads until EOF or
  * error; returns the bytes read (0 for a connection closed without a greeting). */

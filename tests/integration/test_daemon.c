@@ -60,7 +60,8 @@ START_TEST(five_hundred_at_once)
 	char out[4096];
 
 	daemon_start(&d, args);
-	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
+		daemon_log_tail(&d));
 	ck_assert(strstr(out, "ok=500 ") != NULL);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
@@ -76,7 +77,8 @@ START_TEST(clients_that_type_first)
 	char out[4096];
 
 	daemon_start(&d, args);
-	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
+		daemon_log_tail(&d));
 	ck_assert(strstr(out, "ok=1000 ") != NULL);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
@@ -92,7 +94,8 @@ START_TEST(ipv6_loopback)
 		return; /* no IPv6 on this host: nothing to test */
 	daemon_start(&d, args);
 	ck_assert_uint_eq(fetch(NULL, "::1", d.port, buf, sizeof(buf)), 14);
-	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
+		daemon_log_tail(&d));
 	ck_assert(strstr(d.log, "listening on [::1]:") != NULL);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 	ck_assert(strstr(d.log, "::1 port ") != NULL);
@@ -127,7 +130,8 @@ START_TEST(no_zombie_after_2000)
 	unsigned zombies;
 
 	daemon_start(&d, args);
-	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
+		daemon_log_tail(&d));
 	daemon_wait_children_at_most(&d, 0);
 	ck_assert_uint_eq(count_children(d.pid, &zombies), 0);
 	ck_assert_uint_eq(zombies, 0);
