@@ -283,21 +283,25 @@ daemon_signal(struct daemon *d, int sig)
 	ck_assert_int_eq(kill(d->pid, sig), 0);
 }
 
+/* No timed wait for a child in POSIX: a pidfd says when it has exited (not yet reaped). */
+static bool
+wait_pid_exit(pid_t pid, int64_t deadline)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	bool exited;
+
+	ck_assert_int_ge(pidfd, 0);
+	exited = poll(&p, 1, left_ms(deadline)) == 1;
+	close(pidfd);
+	return exited;
+}
+
 int
 daemon_wait_exit(struct daemon *d)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
-
-	/* No timed wait for a child pid in POSIX: a pidfd says when it has exited. */
-	int pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
-
-	if (!d->reaped && pidfd >= 0) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-		ck_assert_msg(poll(&p, 1, left_ms(deadline)) == 1, "the daemon did not exit in time");
-	}
-	if (pidfd >= 0)
-		close(pidfd);
+	if (!d->reaped)
+		ck_assert_msg(wait_pid_exit(d->pid, now_ms() + WAIT_MS), "the daemon did not exit in time");
 	if (!d->reaped) {
 		ck_assert_int_eq(waitpid(d->pid, &d->status, 0), d->pid);
 		d->reaped = true;
@@ -418,11 +422,12 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 	close(fds[1]);
 	read_pipe(fds[0], err, errlen, now_ms() + WAIT_MS);
 	close(fds[0]);
-	if (waitpid(pid, &status, WNOHANG) == 0) {
+	if (!wait_pid_exit(pid, now_ms() + WAIT_MS)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ck_abort_msg("the daemon did not stop by itself; stderr: %s", err);
 	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	return exit_code(status);
 }
 

@@ -54,6 +54,7 @@ END_TEST
 START_TEST(ratelimit_summarizes_a_flood)
 {
 	struct ratelimit rl;
+	int64_t since;
 	int told = 0;
 
 	ratelimit_init(&rl, 10000);
@@ -62,29 +63,37 @@ START_TEST(ratelimit_summarizes_a_flood)
 		told += ratelimit_hit(&rl, 1000 + i);
 	ck_assert_int_eq(told, 1);
 	ck_assert_int_eq(ratelimit_due(&rl), 11000);
-	ck_assert_uint_eq(ratelimit_flush(&rl, 10999), 0); /* not yet */
-	ck_assert_uint_eq(ratelimit_flush(&rl, 11000), 999);
+	ck_assert_uint_eq(ratelimit_flush(&rl, 10999, &since), 0); /* not yet */
+	ck_assert_uint_eq(ratelimit_flush(&rl, 11000, &since), 999);
+	ck_assert_int_eq(since, 1000);
 	/* The flood goes on: still counted, one summary per interval. */
 	ck_assert(!ratelimit_hit(&rl, 12000));
 	ck_assert(!ratelimit_hit(&rl, 20999));
-	ck_assert_uint_eq(ratelimit_flush(&rl, 21000), 2);
+	ck_assert_uint_eq(ratelimit_flush(&rl, 21000, &since), 2);
+	ck_assert_int_eq(since, 11000);
 	/* A quiet interval closes the window; the next event is told in full again. */
-	ck_assert_uint_eq(ratelimit_flush(&rl, 31000), 0);
+	ck_assert_uint_eq(ratelimit_flush(&rl, 31000, &since), 0);
 	ck_assert_int_eq(ratelimit_due(&rl), INT64_MAX);
 	ck_assert(ratelimit_hit(&rl, 50000));
+	/* At exit, whatever is counted is told, window or not. */
+	ck_assert(!ratelimit_hit(&rl, 50001));
+	ck_assert_uint_eq(ratelimit_flush(&rl, INT64_MAX, &since), 1);
+	ck_assert_int_eq(since, 50000);
+	ck_assert_int_eq(ratelimit_due(&rl), INT64_MAX);
 }
 END_TEST
 
 START_TEST(ratelimit_late_flush_loses_nothing)
 {
 	struct ratelimit rl;
+	int64_t since;
 
 	ratelimit_init(&rl, 100);
 	ck_assert(ratelimit_hit(&rl, 0));
 	ck_assert(!ratelimit_hit(&rl, 50));
 	/* The window ended at 100 but nobody flushed before this event at 500. */
 	ck_assert(!ratelimit_hit(&rl, 500));
-	ck_assert_uint_eq(ratelimit_flush(&rl, 500), 2);
+	ck_assert_uint_eq(ratelimit_flush(&rl, 500, &since), 2);
 }
 END_TEST
 
