@@ -1,10 +1,7 @@
 #include "child.h"
 
-#include <errno.h>
 #include <signal.h>
-#include <string.h>
 #include <stdint.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -12,44 +9,32 @@
 #include "log.h"
 #include "util.h"
 
-/* The client is moved here so that everything above it can be closed in one call. */
-#define CLIENT_FD 3
-
-/* The master blocks signals to read them from a signalfd; a child must die of SIGTERM again.
- * Signals meant for the master (systemctl kill sends to the whole unit, Ctrl-C to the whole
- * process group) must not cut a greeting short: the master decides when children stop. */
+/* The master blocks the signals it reads from a signalfd. A child must die of SIGTERM again (the
+ * master's second SIGTERM); the others stay blocked, so that signals meant for the master
+ * (systemctl kill signals the whole unit, Ctrl-C the whole process group) never cut a greeting
+ * short. Blocked is not handled: the child runs no handler of the master's. */
 static void
 restore_signals(void)
 {
-	sigset_t none;
+	sigset_t term;
 
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
 }
 
-static int
-keep_only_client(int fd)
-{
-	log_forget_socket();
-	if (fd != CLIENT_FD) {
-		if (dup2(fd, CLIENT_FD) < 0)
-			return -1;
-	}
-	closefrom(CLIENT_FD + 1);
-	return CLIENT_FD;
-}
-
-/* Should the log itself hang (a stuck syslog daemon), SIGALRM still ends the child: one second
- * after the deadline that bounds everything a client can do. */
+/* Closes every descriptor above stderr but the client and the log, in at most three calls. */
 static void
-arm_backstop(unsigned timeout)
+keep_only(int client, int log)
 {
-	struct itimerval it = { .it_value = { .tv_sec = (time_t)timeout + 1 } };
+	int lo = log >= 0 && log < client ? log : client;
+	int hi = log > client ? log : client;
 
-	setitimer(ITIMER_REAL, &it, NULL);
+	if (lo > 3)
+		close_range(3, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0u, 0);
 }
 
 _Noreturn void
@@ -58,19 +43,13 @@ child_run(const struct child_job *job)
 	int64_t start = mono_ms();
 	char host[ADDR_TEXT_MAX], how[128];
 	struct greet_result r;
-	int fd;
 
 	restore_signals();
-	arm_backstop(job->timeout);
-	fd = keep_only_client(job->fd);
+	keep_only(job->fd, log_fd());
+	log_child();
 	format_host(job->peer, host, sizeof(host));
 	setproctitle("greeting %s", host);
-	if (fd < 0) {
-		log_msg(LOG_ERR, "%s port %u: cannot set up the child: %s", host,
-			sockaddr_port(job->peer), strerror(errno));
-		_exit(1);
-	}
-	greet(fd, job->msg->data, job->msg->len, start + (int64_t)job->timeout * 1000, &r);
+	greet(job->fd, job->msg->data, job->msg->len, start + (int64_t)job->timeout * 1000, &r);
 	if (!job->quiet || r.end == GREET_ERROR) {
 		int64_t ms = mono_ms() - start;
 

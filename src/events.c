@@ -32,7 +32,7 @@ events_note(struct events *ev, enum event kind, int64_t now, int priority, const
 	if (!ratelimit_hit(&ev->rl[kind], now))
 		return;
 	va_start(ap, fmt);
-	vsyslog(priority, fmt, ap);
+	log_vmsg(priority, fmt, ap);
 	va_end(ap);
 }
 

@@ -69,14 +69,25 @@ send_all(int fd, const char *msg, size_t len, int64_t deadline, struct greet_res
 	return true;
 }
 
+/* Waits before each read: right after our FIN the client has rarely answered yet, and a read
+ * would only say EAGAIN. */
 static void
 drain(int fd, int64_t deadline, struct greet_result *r)
 {
 	char buf[4096];
 
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		int ready;
+		int ready = wait_for(fd, POLLIN, deadline);
+		ssize_t n;
+
+		if (ready <= 0) {
+			if (ready == 0)
+				r->end = GREET_DEADLINE;
+			else
+				end_with_errno(r, errno);
+			return;
+		}
+		n = read(fd, buf, sizeof(buf));
 
 		if (n > 0) {
 			r->discarded += (size_t)n;
@@ -86,18 +97,8 @@ drain(int fd, int64_t deadline, struct greet_result *r)
 			r->end = GREET_PEER_CLOSED;
 			return;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
 			end_with_errno(r, errno);
-			return;
-		}
-		ready = wait_for(fd, POLLIN, deadline);
-		if (ready <= 0) {
-			if (ready == 0)
-				r->end = GREET_DEADLINE;
-			else
-				end_with_errno(r, errno);
 			return;
 		}
 	}

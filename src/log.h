@@ -1,16 +1,29 @@
-/* Logging: syslog (ident hello-server, LOG_PID, LOG_DAEMON), and stderr too with --debug. */
+/* Logging to syslog, and to stderr too with --debug. A small syslog client of our own rather than
+ * syslog(3): its socket is opened once by the master and kept by every child (glibc's is private,
+ * so each child had to close it and connect again), and the master never blocks on a stalled
+ * syslog daemon. Lines are RFC 3164 datagrams to /dev/log: "<PRI>Mmm dd hh:mm:ss ident[pid]: text",
+ * which rsyslog and journald both read; facility daemon, ident hello-server. */
 #ifndef HELLO_LOG_H
 #define HELLO_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 void log_open(bool to_stderr);
 
-/* Before a child closes the master's descriptors: glibc keeps the syslog socket's number, and
- * would otherwise write to whatever later takes that number. The next log line reconnects. */
-void log_forget_socket(void);
+/* In a new child: its own pid in its lines, and sends that may wait (a child has a deadline;
+ * the master must never wait). */
+void log_child(void);
+
+/* The syslog socket, or -1: a child keeps it open. */
+int log_fd(void);
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(int priority, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* Formats one line as sent to syslog; for the tests. Returns its length. */
+int log_format(char *buf, size_t len, int priority, int pid, const char *text);
 
 #endif

@@ -13,7 +13,7 @@ struct privdrop {
 	char user[64];
 };
 
-/* USER or USER:GROUP, names or numbers. EX_NOUSER for a user or group that does not exist,
+/* USER or USER:GROUP, names (from /etc/passwd, /etc/group) or numbers. EX_NOUSER for a user or group that does not exist,
  * EX_NOPERM when not root and USER is someone else. Looked up before binding, so that a typo
  * fails before anything is opened. */
 int privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen);

@@ -192,12 +192,15 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 		return rc;
 	if ((rc = open_signalfd(s, err, errlen)) != 0)
 		return rc;
+	/* The log socket is opened last, right below where clients will be accepted: a child keeps
+	 * those two and closes everything else in two calls. */
+	rc = notify_open(&s->notify, why, sizeof(why));
 	log_open(o->debug);
-	if (notify_open(&s->notify, why, sizeof(why)) != 0)
+	if (rc != 0)
 		log_msg(LOG_WARNING, "not notifying systemd: %s", why);
 	s->started = mono_ms();
-	log_start(s, activated);
 	setproctitle("master");
+	log_start(s, activated);
 	return 0;
 }
 
@@ -416,7 +419,7 @@ reap(struct server *s)
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	while (children_count(s->children) > 0 && (pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (!children_remove(s->children, pid))
 			continue;
 		s->status_dirty = true;
@@ -491,8 +494,9 @@ handle_signals(struct server *s, int64_t now)
 	int stop = 0, stops = 0;
 	ssize_t n;
 
-	while ((n = read(s->sigfd, si, sizeof(si))) > 0) {
-		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
+	do {
+		n = read(s->sigfd, si, sizeof(si));
+		for (size_t i = 0; n > 0 && i < (size_t)n / sizeof(si[0]); i++) {
 			switch (si[i].ssi_signo) {
 			case SIGCHLD:
 				chld = true;
@@ -509,7 +513,7 @@ handle_signals(struct server *s, int64_t now)
 				break;
 			}
 		}
-	}
+	} while (n == (ssize_t)sizeof(si)); /* a short read took everything pending */
 	if (chld)
 		reap(s);
 	if (hup)
