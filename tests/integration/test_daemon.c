@@ -210,6 +210,11 @@ START_TEST(process_titles)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_nonnull(fgets(title, sizeof(title), f));
 	fclose(f);
+	if (getenv("HELLO_UNDER_VALGRIND") != NULL) {
+		/* valgrind's own command line is what /proc shows: nothing to check */
+		ck_assert_int_eq(daemon_stop(&d), 0);
+		return;
+	}
 	ck_assert_str_eq(title, "hello-server: master");
 	fd = open_client("127.0.0.5", "127.0.0.1", d.port);
 	/* Once the greeting is here, the child has named itself: it does so before greeting. */
