@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -17,6 +19,10 @@
 
 static int sock = -1;
 static bool to_stderr;
+/* Under systemd, stderr is a stream to journald ($JOURNAL_STREAM names it). A child logs there:
+ * journald ties a /dev/log datagram to a unit by looking up the sender's pid, and a child has
+ * usually exited by then, so `journalctl -u` would miss its line; a stream belongs to the unit. */
+static bool journal_stream;
 static bool may_wait;
 static int self_pid;
 
@@ -36,13 +42,30 @@ log_connect(void)
 	}
 }
 
+static bool
+stderr_is_journal(void)
+{
+	const char *value = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return value != NULL && sscanf(value, "%llu:%llu", &dev, &ino) == 2 &&
+		fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+		(unsigned long long)st.st_ino == ino;
+}
+
 void
 log_open(bool also_stderr)
 {
+	struct timeval wait = { .tv_sec = LOG_SEND_TIMEOUT_S };
+
 	to_stderr = also_stderr;
 	self_pid = (int)getpid();
 	tzset(); /* once here, not in every child's first localtime_r */
 	log_connect();
+	journal_stream = stderr_is_journal();
+	if (journal_stream) /* a stalled journald must not hold a child past its deadline */
+		setsockopt(STDERR_FILENO, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof(wait));
 }
 
 void
@@ -90,6 +113,15 @@ send_line(const char *line, size_t len)
 	}
 }
 
+static void
+write_stderr(const char *line, int n, size_t cap)
+{
+	/* One write per line, so children's lines never interleave. */
+	if (n > 0 && write(STDERR_FILENO, line, n < (int)cap ? (size_t)n : cap - 1) < 0) {
+		/* stderr is gone: nothing else to tell it to */
+	}
+}
+
 void
 log_vmsg(int priority, const char *fmt, va_list ap)
 {
@@ -97,15 +129,17 @@ log_vmsg(int priority, const char *fmt, va_list ap)
 	int n;
 
 	vsnprintf(text, sizeof(text), fmt, ap);
+	if (journal_stream && may_wait) {
+		/* A child under systemd: "<N>" is the priority prefix journald reads. */
+		n = snprintf(line, sizeof(line), "<%d>%s\n", LOG_PRI(priority), text);
+		write_stderr(line, n, sizeof(line));
+		return;
+	}
 	n = log_format(line, sizeof(line), priority, self_pid, text);
 	send_line(line, (size_t)n);
 	if (to_stderr) {
-		/* One write per line, so children's lines never interleave. */
 		n = snprintf(line, sizeof(line), "hello-server[%d]: %s\n", self_pid, text);
-		if (n > 0 && write(STDERR_FILENO, line, n < (int)sizeof(line) ? (size_t)n
-									    : sizeof(line) - 1) < 0) {
-			/* stderr is gone: nothing else to tell it to */
-		}
+		write_stderr(line, n, sizeof(line));
 	}
 }
 

@@ -89,6 +89,16 @@ apply_env(const struct daemon_env *env)
 	}
 	if (env->notify_socket != NULL)
 		setenv("NOTIFY_SOCKET", env->notify_socket, 1);
+	if (env->journal_stream) {
+		struct stat st;
+		char value[64];
+
+		if (fstat(STDERR_FILENO, &st) != 0)
+			_exit(125);
+		snprintf(value, sizeof(value), "%llu:%llu", (unsigned long long)st.st_dev,
+			(unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", value, 1);
+	}
 	if (env->uid != 0)
 		drop_to(env->uid);
 }

@@ -18,6 +18,7 @@ struct daemon_env {
 	rlim_t nproc;  /* 0: inherit */
 	uid_t uid;     /* 0: stay as we are; else setgid/setuid to uid before exec */
 	const char *notify_socket; /* NOTIFY_SOCKET for the daemon, or NULL */
+	bool journal_stream; /* JOURNAL_STREAM naming its stderr, as systemd sets it */
 };
 
 struct daemon {

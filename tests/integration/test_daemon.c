@@ -196,6 +196,23 @@ START_TEST(quiet_has_no_connection_lines)
 }
 END_TEST
 
+/* Under systemd a child logs to its journal stream, with journald's priority prefix; the master
+ * keeps to syslog (and stderr with -d). */
+START_TEST(children_log_to_the_journal_stream)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct daemon_env env = { .journal_stream = true };
+	char buf[64];
+
+	daemon_start_env(&d, args, &env);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	daemon_wait_log(&d, "<6>127.0.0.1 port ", 0);
+	ck_assert(strstr(d.log, "]: 127.0.0.1 port ") == NULL);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert(strstr(d.log, "]: exiting after 1 connection") != NULL);
+}
+END_TEST
+
 /* ps shows what each process is. */
 START_TEST(process_titles)
 {
@@ -350,6 +367,7 @@ daemon_suite(void)
 	tcase_add_test(tc, logs_start_and_each_connection);
 	tcase_add_test(tc, quiet_has_no_connection_lines);
 	tcase_add_test(tc, process_titles);
+	tcase_add_test(tc, children_log_to_the_journal_stream);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad-input");
 	tcase_add_checked_fixture(tc, NULL, teardown);
