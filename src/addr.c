@@ -103,13 +103,13 @@ static int
 parse_listen_port(const char *whole, const char *p, struct listen_spec *spec, char *err,
 	size_t errlen)
 {
-	char shown[ESCAPE_MAX];
+	char shown[ESCAPE_MAX], port[ESCAPE_MAX];
 	const char *why = NULL;
 	long long v;
 
 	if (parse_uint(p, 65535, &v, &why) != 0)
 		return set_error(err, errlen, EX_USAGE, "listen address '%s' has a bad port '%s': %s",
-			escape_str(shown, sizeof(shown), whole), p, why);
+			escape_str(shown, sizeof(shown), whole), escape_str(port, sizeof(port), p), why);
 	listen_spec_set_port(spec, (uint16_t)v);
 	spec->port_given = true;
 	return 0;
@@ -220,7 +220,7 @@ parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 	}
 	c->prefix = bytes * 8;
 	if (slash != NULL) {
-		if (parse_uint(slash + 1, bytes * 8, &v, &why) != 0)
+		if (parse_uint(slash + 1, (long long)bytes * 8, &v, &why) != 0)
 			return set_error(err, errlen, EX_USAGE, "CIDR '%s' has a bad prefix length: %s (0 to %u)",
 				shown, why, bytes * 8);
 		c->prefix = (unsigned)v;

@@ -39,7 +39,7 @@ srckey_from(const struct sockaddr *peer, struct srckey *key)
 static size_t
 hash_pid(pid_t pid)
 {
-	return (size_t)((uint32_t)pid * 2654435761u);
+	return (size_t)(uint32_t)((uint32_t)pid * 2654435761u);
 }
 
 static size_t

@@ -113,7 +113,7 @@ check_inherited(int fd, char *name, size_t len, char *err, size_t errlen)
 {
 	int type = 0, listening = 0, flags;
 	socklen_t tlen = sizeof(type), llen = sizeof(listening);
-	struct sockaddr_storage bound;
+	struct sockaddr_storage bound = { 0 };
 	socklen_t blen = sizeof(bound);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0)

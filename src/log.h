@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <syslog.h>
 
-void log_open(bool to_stderr);
+void log_open(bool also_stderr);
 
 /* In a new child: its own pid in its lines, and sends that may wait (a child has a deadline;
  * the master must never wait). */

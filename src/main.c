@@ -7,8 +7,6 @@
 #include "options.h"
 #include "server.h"
 
-extern char **environ;
-
 int
 main(int argc, char *argv[])
 {

@@ -54,7 +54,7 @@ message_convert(const char *text, size_t len, struct message *m, char *err, size
 			buf[out++] = '\r';
 		buf[out++] = text[i];
 	}
-	if (buf[out - 1] != '\n') {
+	if (text[len - 1] != '\n') {
 		buf[out++] = '\r';
 		buf[out++] = '\n';
 	}

@@ -198,8 +198,12 @@ bad_option(int opt, int argc, char *argv[], char *err, size_t errlen, struct opt
 	if (opt == ':')
 		return set_error(err, errlen, EX_USAGE, "option '%s' needs a value", shown);
 	o->show_usage = true;
-	if (optopt != 0 && strncmp(word, "--", 2) != 0)
-		return set_error(err, errlen, EX_USAGE, "unknown option '-%c'", optopt);
+	if (optopt != 0 && strncmp(word, "--", 2) != 0) {
+		char letter = (char)optopt;
+
+		return set_error(err, errlen, EX_USAGE, "unknown option '-%s'",
+			escape_bytes(shown, sizeof(shown), &letter, 1));
+	}
 	return set_error(err, errlen, EX_USAGE, "unknown option '%s'", shown);
 }
 

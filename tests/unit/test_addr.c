@@ -70,6 +70,7 @@ static const struct {
 	{ "1.2.3.4:", EX_USAGE, "bad port '': empty", 0 },
 	{ "1.2.3.4:70000", EX_USAGE, "bad port '70000'", 0 },
 	{ "[::1]:-5", EX_USAGE, "bad port '-5'", 0 },
+	{ "127.0.0.1:\x1b[31m", EX_USAGE, "bad port '\\x1b[31m'", 0 },
 	{ "::1::2", EX_USAGE, "not an IPv6 address", 0 },
 	{ "1.2.3.4:80:90", EX_USAGE, "not an IPv6 address", 0 },
 };

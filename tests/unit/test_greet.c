@@ -61,6 +61,7 @@ START_TEST(client_that_types_first_gets_everything)
 		close(server);
 		if (write(client, junk, typed[_i]) != (ssize_t)typed[_i])
 			_exit(2);
+		free(junk);
 		got = read_to_eof(client, buf, sizeof(buf));
 		_exit(got == strlen(greeting) && memcmp(buf, greeting, got) == 0 ? 0 : 1);
 	}

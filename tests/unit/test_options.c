@@ -54,6 +54,7 @@ static const struct {
 	{ { "17", "18" }, EX_USAGE, "unexpected argument '18'" },
 	{ { "--bogus" }, EX_USAGE, "unknown option '--bogus'" },
 	{ { "-Z" }, EX_USAGE, "unknown option '-Z'" },
+	{ { "-\x1b" }, EX_USAGE, "unknown option '-\\x1b'" },
 	{ { "--listen" }, EX_USAGE, "option '--listen' needs a value" },
 	{ { "-l" }, EX_USAGE, "option '-l' needs a value" },
 	{ { "-l", "nowhere" }, EX_USAGE, "listen address 'nowhere'" },
