@@ -108,8 +108,10 @@ parse_listen_port(const char *whole, const char *p, struct listen_spec *spec, ch
 	long long v;
 
 	if (parse_uint(p, 65535, &v, &why) != 0)
-		return set_error(err, errlen, EX_USAGE, "listen address '%s' has a bad port '%s': %s",
-			escape_str(shown, sizeof(shown), whole), escape_str(port, sizeof(port), p), why);
+		return set_error(err, errlen, EX_USAGE,
+			"listen address '%s' has a bad port '%s': %s",
+			escape_str(shown, sizeof(shown), whole), escape_str(port, sizeof(port), p),
+			why);
 	listen_spec_set_port(spec, (uint16_t)v);
 	spec->port_given = true;
 	return 0;
@@ -156,8 +158,9 @@ parse_listen(const char *s, struct listen_spec *spec, char *err, size_t errlen)
 	if (colon != NULL && strchr(colon + 1, ':') != NULL) {
 		/* Two colons or more: a bare IPv6 address, which cannot carry a port. */
 		if (inet_pton(AF_INET6, s, &a6) != 1)
-			return bad_listen(s, "is not an IPv6 address (put IPv6 in brackets: [::1]:2323)",
-				err, errlen);
+			return bad_listen(s,
+				"is not an IPv6 address (put IPv6 in brackets: [::1]:2323)", err,
+				errlen);
 		spec_ipv6(spec, &a6);
 		return 0;
 	}
@@ -166,13 +169,15 @@ parse_listen(const char *s, struct listen_spec *spec, char *err, size_t errlen)
 		spec_wildcard(spec);
 	} else {
 		if (n >= sizeof(host))
-			return bad_listen(s, "is not an IPv4 address or an IPv6 address in brackets",
-				err, errlen);
+			return bad_listen(s,
+				"is not an IPv4 address or an IPv6 address in brackets", err,
+				errlen);
 		memcpy(host, s, n);
 		host[n] = '\0';
 		if (inet_pton(AF_INET, host, &a4) != 1)
-			return bad_listen(s, "is not an IPv4 address or an IPv6 address in brackets",
-				err, errlen);
+			return bad_listen(s,
+				"is not an IPv4 address or an IPv6 address in brackets", err,
+				errlen);
 		spec_ipv4(spec, &a4);
 	}
 	if (colon == NULL)
@@ -203,8 +208,8 @@ parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 	if (*s == '\0')
 		return set_error(err, errlen, EX_USAGE, "CIDR '' is empty");
 	if (n == 0 || n >= sizeof(host))
-		return set_error(err, errlen, EX_USAGE, "CIDR '%s' does not start with an IPv4 or IPv6 address",
-			shown);
+		return set_error(err, errlen, EX_USAGE,
+			"CIDR '%s' does not start with an IPv4 or IPv6 address", shown);
 	memcpy(host, s, n);
 	host[n] = '\0';
 	memset(c, 0, sizeof(*c));
@@ -215,14 +220,15 @@ parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 		c->family = AF_INET6;
 		bytes = 16;
 	} else {
-		return set_error(err, errlen, EX_USAGE, "CIDR '%s' does not start with an IPv4 or IPv6 address",
-			shown);
+		return set_error(err, errlen, EX_USAGE,
+			"CIDR '%s' does not start with an IPv4 or IPv6 address", shown);
 	}
 	c->prefix = bytes * 8;
 	if (slash != NULL) {
 		if (parse_uint(slash + 1, (long long)bytes * 8, &v, &why) != 0)
-			return set_error(err, errlen, EX_USAGE, "CIDR '%s' has a bad prefix length: %s (0 to %u)",
-				shown, why, bytes * 8);
+			return set_error(err, errlen, EX_USAGE,
+				"CIDR '%s' has a bad prefix length: %s (0 to %u)", shown, why,
+				bytes * 8);
 		c->prefix = (unsigned)v;
 	}
 	if (!host_bits_clear(c->addr, bytes, c->prefix))
@@ -270,8 +276,9 @@ sockaddr_unmap(const struct sockaddr *in, struct sockaddr_storage *out)
 		memcpy(&sin->sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
 		return;
 	}
-	memcpy(out, in, in->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						   : sizeof(struct sockaddr_in));
+	memcpy(out, in,
+		in->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					  : sizeof(struct sockaddr_in));
 }
 
 uint16_t

@@ -14,7 +14,7 @@
 struct listen_spec {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	bool port_given; /* else the positional PORT is filled in later */
+	bool port_given;       /* else the positional PORT is filled in later */
 	bool wildcard_default; /* the default dual-stack socket, not from --listen */
 };
 

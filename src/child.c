@@ -54,8 +54,8 @@ child_run(const struct child_job *job)
 		int64_t ms = mono_ms() - start;
 
 		log_msg(r.end == GREET_ERROR ? LOG_ERR : LOG_INFO,
-			"%s port %u: sent %zu bytes in %lld.%03lld s, discarded %zu bytes, %s", host,
-			sockaddr_port(job->peer), r.sent, (long long)(ms / 1000),
+			"%s port %u: sent %zu bytes in %lld.%03lld s, discarded %zu bytes, %s",
+			host, sockaddr_port(job->peer), r.sent, (long long)(ms / 1000),
 			(long long)(ms % 1000), r.discarded, greet_end_text(&r, how, sizeof(how)));
 	}
 	_exit(r.end == GREET_ERROR ? 1 : 0);

@@ -8,7 +8,7 @@
 #include "message.h"
 
 struct child_job {
-	int fd; /* the accepted client, non-blocking */
+	int fd;                      /* the accepted client, non-blocking */
 	const struct sockaddr *peer; /* unmapped */
 	const struct message *msg;
 	unsigned timeout; /* seconds, for the whole life of the child */

@@ -47,9 +47,9 @@ open_listener(const struct sockaddr *sa, socklen_t len, bool dual_stack, int bac
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    (sa->sa_family == AF_INET6 &&
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) != 0) ||
-	    bind(fd, sa, len) != 0 || listen(fd, backlog > 0 ? backlog : INT_MAX) != 0) {
+		(sa->sa_family == AF_INET6 &&
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) != 0) ||
+		bind(fd, sa, len) != 0 || listen(fd, backlog > 0 ? backlog : INT_MAX) != 0) {
 		saved = errno;
 		close(fd);
 		errno = saved;
@@ -77,8 +77,8 @@ open_wildcard(struct listen_spec *spec, int backlog)
 }
 
 int
-listeners_bind(const struct listen_spec *specs, size_t nspecs, int backlog,
-	struct listener **out, size_t *nout, char *err, size_t errlen)
+listeners_bind(const struct listen_spec *specs, size_t nspecs, int backlog, struct listener **out,
+	size_t *nout, char *err, size_t errlen)
 {
 	struct listener *l = calloc(nspecs, sizeof(*l));
 	char name[ADDR_TEXT_MAX];
@@ -99,7 +99,8 @@ listeners_bind(const struct listen_spec *specs, size_t nspecs, int backlog,
 			format_sockaddr((struct sockaddr *)&spec.addr, name, sizeof(name));
 			listeners_close(l, i);
 			return set_error(err, errlen, EX_OSERR, "cannot listen on %s: %s%s", name,
-				strerror(error), bind_hint(error, sockaddr_port((struct sockaddr *)&spec.addr)));
+				strerror(error),
+				bind_hint(error, sockaddr_port((struct sockaddr *)&spec.addr)));
 		}
 		name_bound(l[i].fd, &spec, l[i].name, sizeof(l[i].name));
 	}
@@ -117,20 +118,21 @@ check_inherited(int fd, char *name, size_t len, char *err, size_t errlen)
 	socklen_t blen = sizeof(bound);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0)
-		return set_error(err, errlen, EX_CONFIG, "descriptor %d from systemd is not a socket: %s",
-			fd, strerror(errno));
+		return set_error(err, errlen, EX_CONFIG,
+			"descriptor %d from systemd is not a socket: %s", fd, strerror(errno));
 	if (type != SOCK_STREAM ||
-	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) != 0 || !listening)
+		getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) != 0 || !listening)
 		return set_error(err, errlen, EX_CONFIG,
 			"descriptor %d from systemd is not a listening stream socket "
-			"(the socket unit needs ListenStream= and Accept=no)", fd);
+			"(the socket unit needs ListenStream= and Accept=no)",
+			fd);
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
 		return set_error(err, errlen, EX_OSERR, "descriptor %d from systemd: %s", fd,
 			strerror(errno));
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen) != 0 ||
-	    (bound.ss_family != AF_INET && bound.ss_family != AF_INET6))
+		(bound.ss_family != AF_INET && bound.ss_family != AF_INET6))
 		return set_error(err, errlen, EX_CONFIG,
 			"descriptor %d from systemd is not a TCP socket (IPv4 or IPv6)", fd);
 	format_sockaddr((struct sockaddr *)&bound, name, len);

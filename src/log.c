@@ -35,23 +35,31 @@ log_connect(void)
 	if (sock >= 0)
 		close(sock);
 	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock >= 0 && (connect(sock, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-			     setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof(wait)) != 0)) {
+	if (sock >= 0 &&
+		(connect(sock, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+			setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof(wait)) != 0)) {
 		close(sock);
 		sock = -1;
 	}
 }
 
+/* $JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected to stderr. */
 static bool
 stderr_is_journal(void)
 {
 	const char *value = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
+	char *end = NULL;
 	struct stat st;
 
-	return value != NULL && sscanf(value, "%llu:%llu", &dev, &ino) == 2 &&
-		fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
-		(unsigned long long)st.st_ino == ino;
+	if (value == NULL || *value < '0' || *value > '9')
+		return false;
+	dev = strtoull(value, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return false;
+	ino = strtoull(end + 1, &end, 10);
+	return *end == '\0' && fstat(STDERR_FILENO, &st) == 0 &&
+		(unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 void

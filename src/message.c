@@ -39,8 +39,8 @@ message_convert(const char *text, size_t len, struct message *m, char *err, size
 	if (len == 0)
 		return set_error(err, errlen, EX_DATAERR, "the message is empty");
 	if (nul != NULL)
-		return set_error(err, errlen, EX_DATAERR, "the message has a NUL byte at offset %zu",
-			(size_t)(nul - text));
+		return set_error(err, errlen, EX_DATAERR,
+			"the message has a NUL byte at offset %zu", (size_t)(nul - text));
 	need = converted_length(text, len);
 	if (need > MESSAGE_MAX)
 		return set_error(err, errlen, EX_DATAERR,
@@ -48,7 +48,8 @@ message_convert(const char *text, size_t len, struct message *m, char *err, size
 			MESSAGE_MAX);
 	buf = malloc(need);
 	if (buf == NULL)
-		return set_error(err, errlen, EX_OSERR, "out of memory for a %zu-byte message", need);
+		return set_error(err, errlen, EX_OSERR, "out of memory for a %zu-byte message",
+			need);
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
 			buf[out++] = '\r';
@@ -98,10 +99,12 @@ message_load_file(const char *path, struct message *m, char *err, size_t errlen)
 	m->len = 0;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return set_error(err, errlen, EX_NOINPUT, "message file '%s': %s", shown, strerror(errno));
+		return set_error(err, errlen, EX_NOINPUT, "message file '%s': %s", shown,
+			strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return set_error(err, errlen, EX_NOINPUT, "message file '%s' is not a regular file", shown);
+		return set_error(err, errlen, EX_NOINPUT, "message file '%s' is not a regular file",
+			shown);
 	}
 	raw = malloc(MESSAGE_MAX + 1);
 	if (raw == NULL) {
@@ -109,7 +112,8 @@ message_load_file(const char *path, struct message *m, char *err, size_t errlen)
 		return set_error(err, errlen, EX_OSERR, "out of memory reading '%s'", shown);
 	}
 	if (read_bounded(fd, raw, MESSAGE_MAX + 1, &got) != 0) {
-		rc = set_error(err, errlen, EX_NOINPUT, "message file '%s': %s", shown, strerror(errno));
+		rc = set_error(err, errlen, EX_NOINPUT, "message file '%s': %s", shown,
+			strerror(errno));
 	} else if (got > MESSAGE_MAX) {
 		rc = set_error(err, errlen, EX_DATAERR,
 			"message file '%s' is larger than the %d-byte limit", shown, MESSAGE_MAX);

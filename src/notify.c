@@ -61,8 +61,8 @@ notify_send(const struct notifier *n, const char *state)
 	if (n->fd < 0)
 		return true;
 	do
-		r = sendto(n->fd, state, strlen(state), MSG_NOSIGNAL, (const struct sockaddr *)&n->addr,
-			n->addrlen);
+		r = sendto(n->fd, state, strlen(state), MSG_NOSIGNAL,
+			(const struct sockaddr *)&n->addr, n->addrlen);
 	while (r < 0 && errno == EINTR);
 	return r >= 0;
 }
@@ -103,7 +103,8 @@ listen_fds_parse(const char *pid_value, const char *fds_value, pid_t self, unsig
 		return 0; /* meant for a process that passed them on to us by mistake */
 	/* The rest of the descriptor table, at most: a larger count cannot be real. */
 	if (parse_count(fds_value, 0, 65536, &fds) != 0)
-		return set_error(err, errlen, EX_CONFIG, "LISTEN_FDS '%s' is not a count from 0 to 65536",
+		return set_error(err, errlen, EX_CONFIG,
+			"LISTEN_FDS '%s' is not a count from 0 to 65536",
 			escape_str(shown, sizeof(shown), fds_value));
 	*count = (unsigned)fds;
 	return 0;

@@ -21,8 +21,8 @@ struct notifier {
 
 /* Parses a $NOTIFY_SOCKET value: an absolute path, or "@name" for the abstract namespace.
  * Returns 0 or -1 with the reason in err. */
-int notify_parse_address(const char *value, struct sockaddr_un *addr, socklen_t *len,
-	char *err, size_t errlen);
+int notify_parse_address(const char *value, struct sockaddr_un *addr, socklen_t *len, char *err,
+	size_t errlen);
 
 /* Opens the socket named by $NOTIFY_SOCKET and takes the variable out of the environment.
  * Without it, n->fd is -1 and 0 is returned; a bad value returns -1 with the reason. */

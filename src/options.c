@@ -256,14 +256,16 @@ options_parse(struct options *o, int argc, char *argv[], char *err, size_t errle
 	set_defaults(o);
 	optind = 0; /* glibc: a full re-initialisation, so the parser can run more than once */
 	opterr = 0;
-	while (rc == 0 && (opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+	while (rc == 0 &&
+		(opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			rc = bad_option(opt, argc, argv, err, errlen, o);
 		else
 			rc = set_option(opt, optarg, o, err, errlen);
 	}
 	if (rc == 0 && o->message_text != NULL && o->message_file != NULL)
-		rc = set_error(err, errlen, EX_USAGE, "--message and --message-file exclude each other");
+		rc = set_error(err, errlen, EX_USAGE,
+			"--message and --message-file exclude each other");
 	if (rc == 0)
 		rc = parse_positional(o, argc, argv, err, errlen);
 	if (rc == 0)

@@ -18,13 +18,13 @@ struct options {
 	struct listen_spec *listen; /* nlisten of them; the default wildcard when none given */
 	size_t nlisten;
 	uint16_t port;
-	bool port_given; /* the positional PORT */
+	bool port_given;          /* the positional PORT */
 	const char *message_text; /* -m: NULL for the default */
 	const char *message_file; /* -M */
-	int backlog; /* 0: the system maximum */
+	int backlog;              /* 0: the system maximum */
 	unsigned max_children;
 	unsigned max_per_source; /* 0: no limit */
-	unsigned timeout; /* seconds */
+	unsigned timeout;        /* seconds */
 	struct cidr *allow;
 	size_t nallow;
 	struct cidr *deny;

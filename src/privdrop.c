@@ -108,7 +108,8 @@ privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen)
 	if (colon != NULL && resolve_group(colon + 1, &p->gid, err, errlen) != 0)
 		return EX_NOUSER;
 	if (geteuid() != 0 && (p->uid != geteuid() || (colon != NULL && p->gid != getegid())))
-		return set_error(err, errlen, EX_NOPERM, "--user %s needs root to switch users", shown);
+		return set_error(err, errlen, EX_NOPERM, "--user %s needs root to switch users",
+			shown);
 	p->wanted = geteuid() == 0;
 	return 0;
 }

@@ -148,9 +148,11 @@ log_start(const struct server *s, bool activated)
 	}
 	log_msg(LOG_INFO, "hello-server %s started; listening on %s%s", PACKAGE_VERSION, names,
 		activated ? " (sockets from systemd)" : "");
-	if (activated && (s->opt->port_given || s->opt->backlog > 0 || s->opt->nlisten > 1 ||
-			     s->opt->listen[0].port_given || !s->opt->listen[0].wildcard_default))
-		log_msg(LOG_NOTICE, "sockets from systemd: PORT, --listen and --backlog are ignored");
+	if (activated &&
+		(s->opt->port_given || s->opt->backlog > 0 || s->opt->nlisten > 1 ||
+			s->opt->listen[0].port_given || !s->opt->listen[0].wildcard_default))
+		log_msg(LOG_NOTICE,
+			"sockets from systemd: PORT, --listen and --backlog are ignored");
 	if (s->msg.len > MESSAGE_RFC865_MAX)
 		log_msg(LOG_WARNING, "the greeting is %zu bytes; RFC 865 asks for less than %d",
 			s->msg.len, MESSAGE_RFC865_MAX);
@@ -178,12 +180,14 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	events_init(&s->ev, EVENTS_INTERVAL_MS);
 	*out = s;
 	if (ensure_stdio() != 0)
-		return set_error(err, errlen, EX_OSERR, "cannot open /dev/null: %s", strerror(errno));
+		return set_error(err, errlen, EX_OSERR, "cannot open /dev/null: %s",
+			strerror(errno));
 	if ((rc = load_message(s, err, errlen)) != 0)
 		return rc;
 	s->children = children_new(o->max_children);
 	if (s->children == NULL)
-		return set_error(err, errlen, EX_OSERR, "out of memory for %u children", o->max_children);
+		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
+			o->max_children);
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
@@ -248,10 +252,12 @@ log_status(const struct server *s, int64_t now)
 
 	log_msg(LOG_INFO,
 		"status: %u %s, %" PRIu64 " served, refused %" PRIu64
-		" by --max-per-source and %" PRIu64 " by the access list, --max-children reached %" PRIu64
-		" times, %" PRIu64 " accept failures, %" PRIu64 " fork failures; up %lld s",
-		alive, alive == 1 ? "child" : "children", s->served, n[EV_SOURCE], n[EV_DENIED], n[EV_CAP],
-		n[EV_ACCEPT_FAIL], n[EV_FORK_FAIL], (long long)((now - s->started) / 1000));
+		" by --max-per-source and %" PRIu64
+		" by the access list, --max-children reached %" PRIu64 " times, %" PRIu64
+		" accept failures, %" PRIu64 " fork failures; up %lld s",
+		alive, alive == 1 ? "child" : "children", s->served, n[EV_SOURCE], n[EV_DENIED],
+		n[EV_CAP], n[EV_ACCEPT_FAIL], n[EV_FORK_FAIL],
+		(long long)((now - s->started) / 1000));
 }
 
 /* ---- accepting ------------------------------------------------------------------------- */
@@ -280,8 +286,7 @@ refuse(struct server *s, int fd, enum event kind, const struct sockaddr *peer, i
 }
 
 static void
-spawn(struct server *s, int fd, const struct sockaddr *peer, const struct srckey *key,
-	int64_t now)
+spawn(struct server *s, int fd, const struct sockaddr *peer, const struct srckey *key, int64_t now)
 {
 	pid_t pid = fork();
 
@@ -312,7 +317,7 @@ static bool
 source_full(struct server *s, const struct srckey *key)
 {
 	if (s->opt->max_per_source == 0 ||
-	    children_of_source(s->children, key) < s->opt->max_per_source)
+		children_of_source(s->children, key) < s->opt->max_per_source)
 		return false;
 	reap(s);
 	return children_of_source(s->children, key) >= s->opt->max_per_source;
@@ -327,7 +332,8 @@ admit(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
 
 	sockaddr_unmap((const struct sockaddr *)raw, &peer);
 	if (!acl_permits(&s->acl, (struct sockaddr *)&peer)) {
-		refuse(s, fd, EV_DENIED, (struct sockaddr *)&peer, now, "denied by the access list");
+		refuse(s, fd, EV_DENIED, (struct sockaddr *)&peer, now,
+			"denied by the access list");
 		return;
 	}
 	srckey_from((struct sockaddr *)&peer, &key);
@@ -449,7 +455,8 @@ reload(struct server *s)
 		log_msg(LOG_INFO, "SIGHUP: read the message again from '%s' (%zu bytes)",
 			escape_str(shown, sizeof(shown), s->opt->message_file), s->msg.len);
 		if (s->msg.len > MESSAGE_RFC865_MAX)
-			log_msg(LOG_WARNING, "the greeting is %zu bytes; RFC 865 asks for less than %d",
+			log_msg(LOG_WARNING,
+				"the greeting is %zu bytes; RFC 865 asks for less than %d",
 				s->msg.len, MESSAGE_RFC865_MAX);
 	}
 	notify_send(&s->notify, "READY=1");

@@ -52,11 +52,10 @@ listen_on(unsigned short port)
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, SOMAXCONN) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+		bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+		listen(fd, SOMAXCONN) == -1 ||
+		getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
 		perror("floor: listen on 127.0.0.1");
 		exit(71);
 	}

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -188,13 +188,13 @@ daemon_wait_log(struct daemon *d, const char *needle, size_t from)
 		if (check_exited(d)) {
 			refresh_log(d);
 			if (find_line(d, needle, from) == NULL)
-				ck_abort_msg("the daemon exited before logging '%s'; its log:\n%s", needle,
-					d->log ? d->log : "");
+				ck_abort_msg("the daemon exited before logging '%s'; its log:\n%s",
+					needle, d->log ? d->log : "");
 			continue;
 		}
 		/* The daemon's exit writes nothing to the log: look again at least every second. */
-		ck_assert_msg(now_ms() < deadline, "no '%s' in the log in time; the log:\n%s", needle,
-			d->log ? d->log : "");
+		ck_assert_msg(now_ms() < deadline, "no '%s' in the log in time; the log:\n%s",
+			needle, d->log ? d->log : "");
 		if (poll(&p, 1, left_ms(deadline) < 1000 ? left_ms(deadline) : 1000) > 0)
 			while (read(d->inotify, events, sizeof(events)) > 0)
 				;
@@ -314,7 +314,7 @@ wait_pid_exit(pid_t pid, int64_t deadline)
 
 		memset(&info, 0, sizeof(info));
 		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    info.si_pid == pid) {
+			info.si_pid == pid) {
 			exited = true;
 			break;
 		}
@@ -331,7 +331,8 @@ int
 daemon_wait_exit(struct daemon *d)
 {
 	if (!d->reaped)
-		ck_assert_msg(wait_pid_exit(d->pid, now_ms() + WAIT_MS), "the daemon did not exit in time");
+		ck_assert_msg(wait_pid_exit(d->pid, now_ms() + WAIT_MS),
+			"the daemon did not exit in time");
 	if (!d->reaped) {
 		ck_assert_int_eq(waitpid(d->pid, &d->status, 0), d->pid);
 		d->reaped = true;
@@ -513,8 +514,8 @@ wait_load_line(int fd, const char *needle)
 			needle);
 		/* One byte at a time: what follows the line stays in the pipe for later readers. */
 		n = read(fd, buf + got, 1);
-		ck_assert_msg(n == 1, "hello-load ended before printing '%s': %.*s", needle, (int)got,
-			buf);
+		ck_assert_msg(n == 1, "hello-load ended before printing '%s': %.*s", needle,
+			(int)got, buf);
 		got++;
 		if (buf[got - 1] == '\n') {
 			buf[got] = '\0';
@@ -636,8 +637,9 @@ read_stat(const char *pid, char *state, long *ppid, long *ticks)
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 2, "%c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", state,
-				ppid, &utime, &stime) != 4)
+	if (p == NULL ||
+		sscanf(p + 2, "%c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", state, ppid,
+			&utime, &stime) != 4)
 		return false;
 	if (ticks != NULL)
 		*ticks = (long)(utime + stime);

@@ -14,11 +14,11 @@
 #define WAIT_MS 120000
 
 struct daemon_env {
-	rlim_t nofile; /* 0: inherit */
-	rlim_t nproc;  /* 0: inherit */
-	uid_t uid;     /* 0: stay as we are; else setgid/setuid to uid before exec */
+	rlim_t nofile;             /* 0: inherit */
+	rlim_t nproc;              /* 0: inherit */
+	uid_t uid;                 /* 0: stay as we are; else setgid/setuid to uid before exec */
 	const char *notify_socket; /* NOTIFY_SOCKET for the daemon, or NULL */
-	bool journal_stream; /* JOURNAL_STREAM naming its stderr, as systemd sets it */
+	bool journal_stream;       /* JOURNAL_STREAM naming its stderr, as systemd sets it */
 };
 
 struct daemon {

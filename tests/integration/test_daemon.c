@@ -148,7 +148,8 @@ START_TEST(sigterm_and_sigint_exit_0)
 	daemon_start(&d, args);
 	daemon_signal(&d, sigs[_i]);
 	ck_assert_int_eq(daemon_wait_exit(&d), 0);
-	ck_assert(strstr(d.log, sigs[_i] == SIGTERM ? "stopping on SIGTERM" : "stopping on SIGINT") !=
+	ck_assert(
+		strstr(d.log, sigs[_i] == SIGTERM ? "stopping on SIGTERM" : "stopping on SIGINT") !=
 		NULL);
 }
 END_TEST
@@ -241,7 +242,8 @@ START_TEST(process_titles)
 		FILE *c;
 		pid_t kid = 0;
 
-		snprintf(dirpath, sizeof(dirpath), "/proc/%d/task/%d/children", (int)d.pid, (int)d.pid);
+		snprintf(dirpath, sizeof(dirpath), "/proc/%d/task/%d/children", (int)d.pid,
+			(int)d.pid);
 		c = fopen(dirpath, "r");
 		ck_assert_ptr_nonnull(c);
 		ck_assert_int_eq(fscanf(c, "%d", &kid), 1);

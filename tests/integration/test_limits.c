@@ -170,7 +170,8 @@ START_TEST(emfile_pauses_then_recovers)
 	close(timer_fd[0]);
 	close(timer_fd[1]);
 	ck_assert_msg(after - before <= sysconf(_SC_CLK_TCK) / 5,
-		"the master used %ld ticks of CPU in one second without descriptors", after - before);
+		"the master used %ld ticks of CPU in one second without descriptors",
+		after - before);
 	ck_assert_int_eq(prlimit(d.pid, RLIMIT_NOFILE, &roomy, NULL), 0);
 	{
 		char buf[4096];
@@ -335,7 +336,8 @@ START_TEST(floods_make_few_log_lines)
 	ck_assert(strstr(out, "empty=2000") != NULL);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 	ck_assert_uint_le(daemon_count_log(&d, "refused"), 3);
-	ck_assert_msg(strstr(d.log, "more connections refused by the access list in the last") != NULL,
+	ck_assert_msg(strstr(d.log, "more connections refused by the access list in the last") !=
+			NULL,
 		"%s", d.log);
 	ck_assert(strstr(d.log, "refused 0 by --max-per-source") == NULL ||
 		strstr(d.log, "status:") != NULL);
@@ -351,9 +353,10 @@ START_TEST(status_line_counts)
 	fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf));
 	fetch("127.0.0.9", "127.0.0.1", d.port, buf, sizeof(buf));
 	daemon_wait_children_at_most(&d, 0);
-	ck_assert(strstr(d.log, "status: 0 children, 1 served, refused 0 by --max-per-source and 1 "
-				"by the access list, --max-children reached 0 times, 0 accept failures, "
-				"0 fork failures; up ") != NULL);
+	ck_assert(strstr(d.log,
+			  "status: 0 children, 1 served, refused 0 by --max-per-source and 1 "
+			  "by the access list, --max-children reached 0 times, 0 accept failures, "
+			  "0 fork failures; up ") != NULL);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST

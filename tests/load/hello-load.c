@@ -35,22 +35,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_EXPECT   "Hello World!\r\n"
-#define MAX_EXPECT       (1024 * 1024)
-#define MAX_TOTAL        10000000LL
-#define MAX_CONCURRENCY  1000000LL
-#define MAX_SEND         (16LL * 1024 * 1024)
-#define MAX_HOLD_MS      3600000LL
-#define MAX_TIMEOUT_S    3600LL
-#define MAX_SOURCES      254LL
-#define FD_RESERVE       16
-#define SWEEP_NS         (10 * NS_PER_MS)
-#define NS_PER_MS        INT64_C(1000000)
-#define NS_PER_S         INT64_C(1000000000)
-#define READS_PER_EVENT  16
-#define EVENTS_PER_WAIT  256
-#define SAMPLE_MAX       80
-#define ERRNO_SLOTS      256
+#define DEFAULT_EXPECT "Hello World!\r\n"
+#define MAX_EXPECT (1024 * 1024)
+#define MAX_TOTAL 10000000LL
+#define MAX_CONCURRENCY 1000000LL
+#define MAX_SEND (16LL * 1024 * 1024)
+#define MAX_HOLD_MS 3600000LL
+#define MAX_TIMEOUT_S 3600LL
+#define MAX_SOURCES 254LL
+#define FD_RESERVE 16
+#define SWEEP_NS (10 * NS_PER_MS)
+#define NS_PER_MS INT64_C(1000000)
+#define NS_PER_S INT64_C(1000000000)
+#define READS_PER_EVENT 16
+#define EVENTS_PER_WAIT 256
+#define SAMPLE_MAX 80
+#define ERRNO_SLOTS 256
 
 enum phase { PH_IDLE, PH_CONNECT, PH_SEND, PH_HOLD, PH_READ };
 
@@ -150,27 +150,26 @@ now_ns(void)
 	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-static void __attribute__((noreturn))
-usage(int status)
+static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: hello-load -p PORT [-6q] [-H ADDR] [-n TOTAL] [-c CONCURRENCY]\n"
-	    "                  [-e TEXT | -E FILE] [-s BYTES] [-k MS] [-S SOURCES] [-t SECONDS]\n"
-	    "  -H, --host ADDR         loopback address to connect to (default 127.0.0.1)\n"
-	    "  -p, --port PORT         TCP port (required)\n"
-	    "  -6, --ipv6              connect to ::1 unless -H names an address\n"
-	    "  -n, --total N           connections in all (default 1)\n"
-	    "  -c, --concurrency C     connections open at once (default 1)\n"
-	    "  -e, --expect TEXT       expected bytes on the wire (default \"Hello World!\\r\\n\")\n"
-	    "  -E, --expect-file FILE  expected bytes, read from FILE\n"
-	    "  -s, --send N            send N bytes right after connecting\n"
-	    "  -k, --hold MS           keep each connection open MS ms before reading;\n"
-	    "                          prints \"HOLDING open=N\" once the first C have\n"
-	    "                          connected (the server may still close some)\n"
-	    "  -S, --sources N         bind to 127.0.0.1 .. 127.0.0.N in turn (IPv4)\n"
-	    "  -t, --timeout SECONDS   per connection, not counting --hold (default 10)\n"
-	    "  -q, --quiet             print only the RESULT line\n"
-	    "  -h, --help              show this help\n");
+		"usage: hello-load -p PORT [-6q] [-H ADDR] [-n TOTAL] [-c CONCURRENCY]\n"
+		"                  [-e TEXT | -E FILE] [-s BYTES] [-k MS] [-S SOURCES] [-t SECONDS]\n"
+		"  -H, --host ADDR         loopback address to connect to (default 127.0.0.1)\n"
+		"  -p, --port PORT         TCP port (required)\n"
+		"  -6, --ipv6              connect to ::1 unless -H names an address\n"
+		"  -n, --total N           connections in all (default 1)\n"
+		"  -c, --concurrency C     connections open at once (default 1)\n"
+		"  -e, --expect TEXT       expected bytes on the wire (default \"Hello World!\\r\\n\")\n"
+		"  -E, --expect-file FILE  expected bytes, read from FILE\n"
+		"  -s, --send N            send N bytes right after connecting\n"
+		"  -k, --hold MS           keep each connection open MS ms before reading;\n"
+		"                          prints \"HOLDING open=N\" once the first C have\n"
+		"                          connected (the server may still close some)\n"
+		"  -S, --sources N         bind to 127.0.0.1 .. 127.0.0.N in turn (IPv4)\n"
+		"  -t, --timeout SECONDS   per connection, not counting --hold (default 10)\n"
+		"  -q, --quiet             print only the RESULT line\n"
+		"  -h, --help              show this help\n");
 	exit(status);
 }
 
@@ -217,14 +216,16 @@ set_address(struct config *cfg, const char *host)
 	memset(&cfg->addr, 0, sizeof(cfg->addr));
 	if (inet_pton(AF_INET, buf, &cfg->addr.v4.sin_addr) == 1) {
 		if (!is_loopback4(&cfg->addr.v4.sin_addr))
-			errx(EX_USAGE, "host %s is not a loopback address (127.0.0.0/8 or ::1)", host);
+			errx(EX_USAGE, "host %s is not a loopback address (127.0.0.0/8 or ::1)",
+				host);
 		cfg->family = AF_INET;
 		cfg->addr.v4.sin_family = AF_INET;
 		cfg->addr.v4.sin_port = htons((uint16_t)cfg->port);
 		cfg->addrlen = sizeof(cfg->addr.v4);
 	} else if (inet_pton(AF_INET6, buf, &cfg->addr.v6.sin6_addr) == 1) {
 		if (!is_loopback6(&cfg->addr.v6.sin6_addr))
-			errx(EX_USAGE, "host %s is not a loopback address (127.0.0.0/8 or ::1)", host);
+			errx(EX_USAGE, "host %s is not a loopback address (127.0.0.0/8 or ::1)",
+				host);
 		cfg->family = AF_INET6;
 		cfg->addr.v6.sin6_family = AF_INET6;
 		cfg->addr.v6.sin6_port = htons((uint16_t)cfg->port);
@@ -310,20 +311,46 @@ parse_args(struct config *cfg, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "H:p:6n:c:e:E:s:k:S:t:qh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'H': cfg->host = optarg; break;
-		case 'p': cfg->port = number("port", optarg, 1, 65535); break;
-		case '6': ipv6 = true; break;
-		case 'n': cfg->total = number("total", optarg, 1, MAX_TOTAL); break;
-		case 'c': cfg->concurrency = number("concurrency", optarg, 1, MAX_CONCURRENCY); break;
-		case 'e': set_expect_text(cfg, optarg); break;
-		case 'E': read_expect_file(cfg, optarg); break;
-		case 's': cfg->send = number("send", optarg, 0, MAX_SEND); break;
-		case 'k': cfg->hold_ms = number("hold", optarg, 0, MAX_HOLD_MS); break;
-		case 'S': cfg->sources = number("sources", optarg, 1, MAX_SOURCES); break;
-		case 't': cfg->timeout_s = number("timeout", optarg, 1, MAX_TIMEOUT_S); break;
-		case 'q': cfg->quiet = true; break;
-		case 'h': usage(0);
-		default: usage(EX_USAGE);
+		case 'H':
+			cfg->host = optarg;
+			break;
+		case 'p':
+			cfg->port = number("port", optarg, 1, 65535);
+			break;
+		case '6':
+			ipv6 = true;
+			break;
+		case 'n':
+			cfg->total = number("total", optarg, 1, MAX_TOTAL);
+			break;
+		case 'c':
+			cfg->concurrency = number("concurrency", optarg, 1, MAX_CONCURRENCY);
+			break;
+		case 'e':
+			set_expect_text(cfg, optarg);
+			break;
+		case 'E':
+			read_expect_file(cfg, optarg);
+			break;
+		case 's':
+			cfg->send = number("send", optarg, 0, MAX_SEND);
+			break;
+		case 'k':
+			cfg->hold_ms = number("hold", optarg, 0, MAX_HOLD_MS);
+			break;
+		case 'S':
+			cfg->sources = number("sources", optarg, 1, MAX_SOURCES);
+			break;
+		case 't':
+			cfg->timeout_s = number("timeout", optarg, 1, MAX_TIMEOUT_S);
+			break;
+		case 'q':
+			cfg->quiet = true;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(EX_USAGE);
 		}
 	}
 	if (optind != argc)
@@ -354,10 +381,9 @@ raise_nofile(const struct config *cfg)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			err(1, "setrlimit RLIMIT_NOFILE");
 	}
-	if (rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)cfg->concurrency + FD_RESERVE > rl.rlim_cur)
+	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)cfg->concurrency + FD_RESERVE > rl.rlim_cur)
 		errx(EX_USAGE, "concurrency %lld needs more open files than the limit %ju",
-		    cfg->concurrency, (uintmax_t)rl.rlim_cur);
+			cfg->concurrency, (uintmax_t)rl.rlim_cur);
 }
 
 static void
@@ -814,16 +840,16 @@ report(struct load *ld)
 		max = (double)st->latency[st->ok - 1] / (double)NS_PER_MS;
 	}
 	if (!cfg->quiet) {
-		printf("hello-load: %lld connections to %s port %lld, %lld at once\n",
-		    cfg->total, cfg->host, cfg->port, cfg->concurrency);
+		printf("hello-load: %lld connections to %s port %lld, %lld at once\n", cfg->total,
+			cfg->host, cfg->port, cfg->concurrency);
 		printf("ok %lld of %lld in %.3f s: %.1f conn/s\n", st->ok, cfg->total, secs, rate);
 		if (st->ok > 0)
-			printf("latency ms (connect to EOF): p50 %.3f  p99 %.3f  max %.3f\n",
-			    p50, p99, max);
+			printf("latency ms (connect to EOF): p50 %.3f  p99 %.3f  max %.3f\n", p50,
+				p99, max);
 		print_errors(st);
 	}
 	printf("RESULT total=%lld ok=%lld errors=%lld conn_per_s=%.1f", cfg->total, st->ok,
-	    st->failed, rate);
+		st->failed, rate);
 	if (st->ok > 0)
 		printf(" p50_ms=%.3f p99_ms=%.3f max_ms=%.3f", p50, p99, max);
 	else

@@ -18,7 +18,8 @@ key_of(const char *text)
 	if (inet_pton(AF_INET, text, &((struct sockaddr_in *)&raw)->sin_addr) == 1) {
 		raw.ss_family = AF_INET;
 	} else {
-		ck_assert_int_eq(inet_pton(AF_INET6, text, &((struct sockaddr_in6 *)&raw)->sin6_addr),
+		ck_assert_int_eq(inet_pton(AF_INET6, text,
+					 &((struct sockaddr_in6 *)&raw)->sin6_addr),
 			1);
 		raw.ss_family = AF_INET6;
 	}

@@ -114,7 +114,9 @@ START_TEST(loads_files)
 	char err[256], path[300];
 	char *big = calloc(1, MESSAGE_MAX + 10);
 
-	ck_assert_int_eq(message_load_file(write_file("ok", "Good\nday\n", 9), &m, err, sizeof(err)), 0);
+	ck_assert_int_eq(message_load_file(write_file("ok", "Good\nday\n", 9), &m, err,
+				 sizeof(err)),
+		0);
 	ck_assert_uint_eq(m.len, 11);
 	ck_assert(memcmp(m.data, "Good\r\nday\r\n", 11) == 0);
 	message_free(&m);
@@ -162,7 +164,8 @@ message_suite(void)
 	Suite *s = suite_create("message");
 	TCase *tc = tcase_create("convert");
 
-	tcase_add_loop_test(tc, converts_line_ends, 0, sizeof(conversions) / sizeof(conversions[0]));
+	tcase_add_loop_test(tc, converts_line_ends, 0,
+		sizeof(conversions) / sizeof(conversions[0]));
 	tcase_add_test(tc, refuses_empty_and_nul);
 	tcase_add_test(tc, size_limit_after_conversion);
 	suite_add_tcase(s, tc);

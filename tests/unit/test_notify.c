@@ -20,7 +20,8 @@ START_TEST(notify_addresses)
 	socklen_t len;
 	char err[256], longpath[200];
 
-	ck_assert_int_eq(notify_parse_address("/run/systemd/notify", &a, &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(notify_parse_address("/run/systemd/notify", &a, &len, err, sizeof(err)),
+		0);
 	ck_assert_str_eq(a.sun_path, "/run/systemd/notify");
 	ck_assert_int_eq(notify_parse_address("@hello/notify", &a, &len, err, sizeof(err)), 0);
 	ck_assert_int_eq(a.sun_path[0], '\0');
@@ -170,7 +171,7 @@ tcp_socket_on_loopback(int listening)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    (listening && listen(fd, 8) != 0))
+		(listening && listen(fd, 8) != 0))
 		return -1;
 	return fd;
 }

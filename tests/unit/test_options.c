@@ -126,8 +126,8 @@ END_TEST
 
 START_TEST(everything_given)
 {
-	const char *const words[] = { "-l", "127.0.0.1", "--listen=[::1]:2424", "-c5", "-s",
-		"0", "-a", "10.0.0.0/8", "-x10.1.0.0/16", "2323", NULL };
+	const char *const words[] = { "-l", "127.0.0.1", "--listen=[::1]:2424", "-c5", "-s", "0",
+		"-a", "10.0.0.0/8", "-x10.1.0.0/16", "2323", NULL };
 	const char *const more[] = { "-m", "hi", "-b", "12", "-t", "3", "-u", "nobody", "-d", "-q",
 		NULL };
 	struct options o;
