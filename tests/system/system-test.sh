@@ -265,14 +265,21 @@ journal_has() {
 	in_ct journalctl --sync
 	in_ct journalctl --no-pager -o cat -u hello-server | grep -E "$1" >/dev/null
 }
-# journald attributes a syslog line to its unit by reading /proc/PID/cgroup of
-# the sender; a child that exits right after logging is sometimes gone by then,
-# and its line lacks _SYSTEMD_UNIT. So each try makes one more connection.
-connect_and_find_line() {
-	greet 127.0.0.1 "$PORT" "$WORK/got"
-	journal_has '^127\.0\.0\.1 port [0-9]+: sent '
+# Every connection's line must be filed under the unit: children write them to the service's
+# journal stream, so none may go missing (a /dev/log datagram from a child that has exited is
+# not tied to the unit).
+connection_lines() {
+	in_ct journalctl --no-pager -o cat -u hello-server | grep -cE '^127\.0\.0\.1 port [0-9]+: sent ' || true
 }
-poll "a connection line from 127.0.0.1 in journalctl -u hello-server" connect_and_find_line
+lines_before=$(connection_lines)
+for _ in $(seq 1 20); do
+	greet 127.0.0.1 "$PORT" "$WORK/got" || fail "a client got no greeting"
+done
+all_lines_filed() {
+	in_ct journalctl --sync
+	(($(connection_lines) >= lines_before + 20))
+}
+poll "20 connection lines in journalctl -u hello-server" all_lines_filed
 in_ct journalctl --no-pager -o cat -u hello-server | grep -E '^127\.0\.0\.1 port [0-9]+:' | tail -n 1
 
 say "edit the message and reload while $STREAMS client loops run"
