@@ -693,3 +693,9 @@ have_ipv6_loopback(void)
 		close(fd);
 	return ok;
 }
+
+bool
+under_valgrind(void)
+{
+	return getenv("HELLO_UNDER_VALGRIND") != NULL;
+}

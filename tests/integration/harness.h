@@ -92,4 +92,7 @@ long cpu_ticks(pid_t pid);
 
 bool have_ipv6_loopback(void);
 
+/* Run by meson test --setup=valgrind: the daemon runs under memcheck too. */
+bool under_valgrind(void);
+
 #endif

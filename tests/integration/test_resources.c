@@ -20,12 +20,6 @@ teardown(void)
 	daemon_cleanup(&d);
 }
 
-static bool
-under_valgrind(void)
-{
-	return getenv("HELLO_UNDER_VALGRIND") != NULL;
-}
-
 static unsigned
 open_fds(pid_t pid)
 {
