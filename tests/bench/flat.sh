@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The master's descriptors and memory after the first 1,000 connections and after N (default
+# 1,000,000): they must not move. Prints both; exits 1 if either grew. Loopback only.
+#   tests/bench/flat.sh DAEMON HELLO_LOAD [CONNECTIONS]
+set -euo pipefail
+
+daemon=${1:?usage: flat.sh DAEMON HELLO_LOAD [CONNECTIONS]}
+load=${2:?usage: flat.sh DAEMON HELLO_LOAD [CONNECTIONS]}
+total=${3:-1000000}
+work=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$daemon" -d -q -l 127.0.0.1:0 2>"$work/log" &
+pid=$!
+# The start-up line names the port: wait for it (bounded), not for a fixed time.
+timeout 60 grep -q -m 1 'listening on' <(tail -n +1 -f "$work/log")
+port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/log" | head -n 1)
+
+# Runs N connections, waits until the master has no child left, prints "fds rss_kB".
+measure() {
+	"$load" -p "$port" -n "$1" -c 32 -S 32 -t 60 -q >"$work/result" ||
+		{ cat "$work/result"; exit 1; }
+	timeout 60 bash -c "while pgrep -P $pid >/dev/null; do :; done"
+	echo "$(find "/proc/$pid/fd" -mindepth 1 | wc -l) $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
+}
+
+read -r fds_first rss_first < <(measure 1000)
+read -r fds_last rss_last < <(measure $((total - 1000)))
+printf 'after 1000 connections: %s descriptors, %s kB RSS\n' "$fds_first" "$rss_first"
+printf 'after %s connections: %s descriptors, %s kB RSS\n' "$total" "$fds_last" "$rss_last"
+[ "$fds_last" -le "$fds_first" ] && [ "$rss_last" -le $((rss_first + 8)) ]
