@@ -1,6 +1,7 @@
 /* The built daemon as a user meets it: greetings on the wire, load, typed-first clients, IPv6,
  * reaping, SIGTERM, the log, and every bad input's exit code and message. */
 #include <check.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,117 @@ START_TEST(children_log_to_the_journal_stream)
 }
 END_TEST
 
+/* The first child of the daemon (it must have one). */
+static pid_t
+first_child(pid_t parent)
+{
+	char path[64];
+	pid_t kid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &kid), 1);
+	fclose(f);
+	return kid;
+}
+
+/* A line of /proc/PID/status, e.g. "SigCgt:", as text after the colon. */
+static void
+status_field(pid_t pid, const char *field, char *value, size_t len)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	value[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, field, strlen(field)) == 0)
+			snprintf(value, len, "%s",
+				line + strlen(field) + strspn(line + strlen(field), " \t"));
+	fclose(f);
+}
+
+/* A child holds stdin/out/err, its client and the log socket, nothing of the master's, and
+ * catches no signal. */
+START_TEST(child_holds_only_its_client)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-l", "127.0.0.2:0", NULL };
+	char path[64], target[128], value[64];
+	unsigned sockets = 0, others = 0;
+	struct dirent *e;
+	pid_t kid;
+	DIR *dir;
+	int fd;
+
+	daemon_start(&d, args);
+	fd = open_client(NULL, "127.0.0.1", d.port);
+	ck_assert_int_eq(read(fd, target, 14), 14);
+	kid = first_child(d.pid);
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)kid);
+	dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char link[400];
+		ssize_t n;
+
+		if (e->d_name[0] == '.' || atoi(e->d_name) <= 2)
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		ck_assert_int_gt(n, 0);
+		target[n] = '\0';
+		if (strncmp(target, "socket:", 7) == 0)
+			sockets++;
+		else
+			others++;
+	}
+	closedir(dir);
+	/* The client, and the syslog socket where this machine has a /dev/log. */
+	ck_assert_uint_eq(others, 0);
+	ck_assert_uint_ge(sockets, 1);
+	ck_assert_uint_le(sockets, access("/dev/log", F_OK) == 0 ? 2 : 1);
+	if (!under_valgrind()) {
+		status_field(kid, "SigCgt:", value, sizeof(value));
+		ck_assert_str_eq(value, "0000000000000000\n");
+	}
+	close(fd);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* Started as root with --user: bound first, then every process runs as that user. */
+START_TEST(user_drops_root)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-u", "nobody", NULL };
+	const char *const no_user[] = { "-l", "127.0.0.1:0", NULL };
+	char uid[64], buf[64];
+	int fd;
+
+	if (geteuid() != 0 || under_valgrind())
+		return; /* needs root; valgrind re-executed as another user fails first */
+	daemon_start(&d, args);
+	status_field(d.pid, "Uid:", uid, sizeof(uid));
+	ck_assert_str_eq(uid, "65534\t65534\t65534\t65534\n");
+	status_field(d.pid, "Groups:", uid, sizeof(uid));
+	ck_assert_str_eq(uid, "65534 \n");
+	fd = open_client(NULL, "127.0.0.1", d.port);
+	ck_assert_int_eq(read(fd, buf, 14), 14);
+	status_field(first_child(d.pid), "Uid:", uid, sizeof(uid));
+	ck_assert_str_eq(uid, "65534\t65534\t65534\t65534\n");
+	close(fd);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert(strstr(d.log, "running as root") == NULL);
+	daemon_cleanup(&d);
+	daemon_start(&d, no_user);
+	daemon_wait_log(&d, "running as root: consider --user", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* ps shows what each process is. */
 START_TEST(process_titles)
 {
@@ -374,6 +486,8 @@ daemon_suite(void)
 	tcase_add_test(tc, quiet_has_no_connection_lines);
 	tcase_add_test(tc, process_titles);
 	tcase_add_test(tc, children_log_to_the_journal_stream);
+	tcase_add_test(tc, child_holds_only_its_client);
+	tcase_add_test(tc, user_drops_root);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad-input");
 	tcase_add_checked_fixture(tc, NULL, teardown);
