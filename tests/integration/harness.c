@@ -553,6 +553,15 @@ run_load(uint16_t port, const char *const args[], char *out, size_t outlen)
 	return finish_load(pid, fd, out, outlen);
 }
 
+void
+expect_all_greeted(struct daemon *d, const char *const args[])
+{
+	char out[4096];
+
+	ck_assert_msg(run_load(d->port, args, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
+		daemon_log_tail(d));
+}
+
 const char *
 daemon_log_tail(struct daemon *d)
 {

@@ -75,6 +75,9 @@ void wait_load_line(int fd, const char *needle);
 int wait_load(pid_t pid);
 /* Reads the background load's stdout to its end into out, and waits for it. */
 int finish_load(pid_t pid, int fd, char *out, size_t outlen);
+/* Runs hello-load against the daemon and fails the test, showing both outputs, unless every
+ * connection got exactly the greeting (hello-load's exit 0). */
+void expect_all_greeted(struct daemon *d, const char *const args[]);
 /* The last part of the daemon's log, for failure messages. */
 const char *daemon_log_tail(struct daemon *d);
 

@@ -58,12 +58,9 @@ START_TEST(five_hundred_at_once)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-q", NULL };
 	const char *const load[] = { "-n", "500", "-c", "500", "-S", "64", "-t", "120", NULL };
-	char out[4096];
 
 	daemon_start(&d, args);
-	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
-		daemon_log_tail(&d));
-	ck_assert(strstr(out, "ok=500 ") != NULL);
+	expect_all_greeted(&d, load);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST
@@ -75,12 +72,9 @@ START_TEST(clients_that_type_first)
 	const char *const args[] = { "-l", "127.0.0.1:0", "-q", NULL };
 	const char *const load[] = { "-n", "1000", "-c", "32", "-S", "8", "-s", sizes[_i], "-t",
 		"120", NULL };
-	char out[4096];
 
 	daemon_start(&d, args);
-	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
-		daemon_log_tail(&d));
-	ck_assert(strstr(out, "ok=1000 ") != NULL);
+	expect_all_greeted(&d, load);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST
@@ -89,14 +83,13 @@ START_TEST(ipv6_loopback)
 {
 	const char *const args[] = { "-l", "[::1]:0", NULL };
 	const char *const load[] = { "-6", "-n", "50", "-c", "4", NULL };
-	char buf[256], out[4096];
+	char buf[256];
 
 	if (!have_ipv6_loopback())
 		return; /* no IPv6 on this host: nothing to test */
 	daemon_start(&d, args);
 	ck_assert_uint_eq(fetch(NULL, "::1", d.port, buf, sizeof(buf)), 14);
-	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
-		daemon_log_tail(&d));
+	expect_all_greeted(&d, load);
 	ck_assert(strstr(d.log, "listening on [::1]:") != NULL);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 	ck_assert(strstr(d.log, "::1 port ") != NULL);
@@ -127,12 +120,10 @@ START_TEST(no_zombie_after_2000)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-q", NULL };
 	const char *const load[] = { "-n", "2000", "-c", "32", "-S", "8", "-t", "120", NULL };
-	char out[4096];
 	unsigned zombies;
 
 	daemon_start(&d, args);
-	ck_assert_msg(run_load(d.port, load, out, sizeof(out)) == 0, "%s\ndaemon log:\n%s", out,
-		daemon_log_tail(&d));
+	expect_all_greeted(&d, load);
 	daemon_wait_children_at_most(&d, 0);
 	ck_assert_uint_eq(count_children(d.pid, &zombies), 0);
 	ck_assert_uint_eq(zombies, 0);
