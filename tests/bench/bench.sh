@@ -70,6 +70,7 @@ parse_args() {
 	done
 	[[ -x $load ]] || { say "hello-load not found: '$load' (use -l)"; exit 64; }
 	[[ -x $floor ]] || { say "floor not found: '$floor' (use -f)"; exit 64; }
+	command -v pidwait >/dev/null || die "pidwait not found (package procps, 4.0 or later)"
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
 }
@@ -90,14 +91,42 @@ running() {
 	[[ ${stat:0:1} != Z ]]
 }
 
-# Polls in steps of 50 ms, so it returns soon after PID is gone; at most SECS.
+# pid_file PID: $out/waited.pid names PID, for pidwait -F (which reads a file, not a pipe).
+pid_file() {
+	printf '%s\n' "$1" >"$out/waited.pid"
+}
+
+# Blocks until PID is gone, at most SECS: pidwait holds a pidfd of PID and is woken by its
+# exit (a zombie counts as gone, as in running).
 wait_gone() {
-	local pid=$1 secs=$2 i
-	for ((i = 0; i < secs * 20; i++)); do
-		running "$pid" || return 0
-		sleep 0.05
-	done
-	return 1
+	local pid=$1 secs=$2 st=0
+	running "$pid" || return 0
+	pid_file "$pid"
+	timeout "$secs" pidwait -F "$out/waited.pid" || st=$?
+	# 0: it ended while waited for; 1: it had gone already; 124: SECS passed
+	((st == 0 || st == 1))
+}
+
+# await_lines FILE COUNT SECS PID GREP-ARGS...: blocks until COUNT lines of FILE match
+# GREP-ARGS (options and a pattern), reading FILE from its start and then as it grows:
+# tail -f is woken by inotify. Gives up as soon as PID is gone (pidwait, woken by the exit)
+# or when SECS pass. Prints how many matching lines it saw (at most COUNT).
+await_lines() {
+	local file=$1 count=$2 secs=$3 pid=$4 fd follower
+	shift 4
+	pid_file "$pid"
+	# Whichever of tail and pidwait ends first, the other is ended; tail ends when the pipe
+	# is closed (it watches its output for that) or at SECS, with all the rest.
+	exec {fd}< <(exec timeout "$secs" bash -c '
+		tail -n +1 -f "$1" & t=$!
+		pidwait -F "$2" & w=$!
+		wait -n
+		kill "$t" "$w" 2>/dev/null
+		wait' follow "$file" "$out/waited.pid" 2>/dev/null)
+	follower=$!
+	grep -c -m "$count" "$@" <&"$fd" || true
+	exec {fd}<&-
+	wait "$follower" 2>/dev/null || true
 }
 
 # Stops PID; returns its exit status, or 124 if it had to be killed.
@@ -119,6 +148,7 @@ cleanup() {
 		kill -KILL "$server_pid" 2>/dev/null || true
 	fi
 	stop_syslog
+	rm -f "$out/waited.pid"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -149,12 +179,12 @@ EOF
 	rsyslogd -n -f "$out/rsyslog.conf" -i "$out/rsyslog.pid" >"$out/rsyslog.out" 2>&1 &
 	syslog_pid=$!
 	made_devlog=1
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ -S /dev/log ]] && break
-		running "$syslog_pid" || break
-		sleep 0.05
-	done
+	# rsyslogd sends its own messages, the start one first, to the system's log socket
+	# (processInternalMessages is off by default): /dev/log, where its imuxsock takes
+	# them. Once the line is in the file, the socket is there and served. At most 5 s,
+	# less if rsyslogd dies.
+	await_lines "$out/syslog.log" 1 5 "$syslog_pid" \
+		-E -- "rsyslogd: \\[origin software=\"rsyslogd\" .*x-pid=\"$syslog_pid\".*\\] start\$" >/dev/null
 	[[ -S /dev/log ]] || die "rsyslogd did not create /dev/log (see $out/rsyslog.out)"
 	syslog_note="syslog: rsyslogd (imuxsock, no rate limit) writing to a file"
 }
@@ -178,16 +208,14 @@ syslog_lines() {
 }
 
 # Waits until the receiver has written at least WANT lines from TAG, so one
-# server's log backlog does not steal CPU from the next measurement.
+# server's log backlog does not steal CPU from the next measurement: follows the
+# file as the receiver writes it, for at most 15 s.
 await_syslog() {
-	local tag=$1 want=$2 have i
+	local tag=$1 want=$2 have
 	[[ -n $syslog_pid ]] || return 0
-	for ((i = 0; i < 300; i++)); do
-		have=$(syslog_lines "$tag")
-		((have >= want)) && return 0
-		sleep 0.05
-	done
-	say "only $have of $want $tag log lines reached the receiver"
+	have=$(await_lines "$out/syslog.log" "$want" 15 "$syslog_pid" -F -- "${tag}[")
+	((have >= want)) ||
+		say "only $(syslog_lines "$tag") of $want $tag log lines reached the receiver"
 }
 
 # --- the servers ---
@@ -218,7 +246,8 @@ start_floor() {
 
 start_tcpserver() {
 	# -H -R -l: no DNS or ident lookups, so no traffic leaves loopback.
-	tcpserver -c 1000 -H -R -l localhost 127.0.0.1 "$1" \
+	# -1: print the port once listening (the start-up signal wait_serving reads).
+	tcpserver -1 -c 1000 -H -R -l localhost 127.0.0.1 "$1" \
 		cat "$out/greeting.txt" >"$out/tcpserver.out" 2>&1 &
 	server_pid=$!
 }
@@ -270,14 +299,41 @@ unavailable() {
 	esac
 }
 
-# Polls until PORT serves the greeting: hello-load -n 1 succeeds. Fails if the
-# server died (e.g. the port was taken after all) or 10 s pass.
+# One client gets the greeting from PORT.
+serves() {
+	"$load" -p "$1" -n 1 -t 2 -q >/dev/null 2>&1
+}
+
+# Waits until server NAME serves the greeting on PORT: blocks on the line the
+# server writes once it listens, then checks with one client. Fails if the server
+# died (e.g. the port was taken after all) or 10 s pass.
 wait_serving() {
-	local port=$1 i
+	local name=$1 port=$2 file='' pattern='' i st
+	case $name in
+	# the start-up lines reach a file only through our own receiver
+	hello-server)
+		[[ -z $syslog_pid ]] || file=$out/syslog.log \
+			pattern="hello-server\\[$server_pid\\]: hello-server .* started; listening on " ;;
+	xinetd)
+		[[ -z $syslog_pid ]] || file=$out/syslog.log \
+			pattern="xinetd\\[$server_pid\\]: Started working: 1 available service" ;;
+	# the port number on stdout, printed after listen()
+	floor | tcpserver) file=$out/$name.out pattern='^[0-9]+$' ;;
+	esac
+	if [[ -n $file ]]; then
+		[[ $(await_lines "$file" 1 10 "$server_pid" -E -- "$pattern") == 1 ]] || return 1
+		serves "$port"
+		return
+	fi
+	# With the system's /dev/log receiver there is nothing to read that says the port is
+	# open, and a refused connection returns at once: between tries, block for up to 50 ms
+	# on the server's exit (pidwait, woken by it), which ends the wait early.
 	for ((i = 0; i < 200; i++)); do
-		running "$server_pid" || return 1
-		"$load" -p "$port" -n 1 -t 2 -q >/dev/null 2>&1 && return 0
-		sleep 0.05
+		serves "$port" && return 0
+		pid_file "$server_pid"
+		st=0
+		timeout 0.05 pidwait -F "$out/waited.pid" || st=$?
+		((st == 124)) || return 1
 	done
 	return 1
 }
@@ -289,7 +345,7 @@ launch() {
 	for ((try = 0; try < 5; try++)); do
 		server_port=$(free_port)
 		"start_${name//-/_}" "$server_port"
-		if wait_serving "$server_port"; then
+		if wait_serving "$name" "$server_port"; then
 			return 0
 		fi
 		stop_pid "$server_pid" 5 || true
@@ -298,15 +354,14 @@ launch() {
 	return 1
 }
 
-# Waits until the server has no children left: the last run's stragglers
-# would otherwise run during the next one.
+# Waits until the server's children have exited: the last run's stragglers
+# would otherwise run during the next one. pidwait holds a pidfd of each child
+# the server has (no new ones come: the run is over) and is woken by their exits.
 await_children() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		pgrep -P "$server_pid" >/dev/null || return 0
-		sleep 0.05
-	done
-	say "$1: children still running 20 s after the run"
+	local st=0
+	timeout 20 pidwait -P "$server_pid" || st=$?
+	# 0: they ended while waited for; 1: there were none
+	((st == 0 || st == 1)) || say "$1: children still running 20 s after the run"
 }
 
 # Field KEY of a RESULT line.

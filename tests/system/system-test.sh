@@ -51,8 +51,8 @@ MESON=$1 BUILD=$2 SBINDIR=$3 SYSCONFDIR=$4 UNITDIR=$5
 MESSAGE_FILE=$SYSCONFDIR/hello-server/message
 
 [[ $(id -u) -eq 0 ]] || skip "needs root to boot a container"
-for cmd in systemd-nspawn nsenter systemd-analyze timeout tail; do
-	command -v "$cmd" >/dev/null || skip "no $cmd (package systemd-container / util-linux)"
+for cmd in systemd-nspawn nsenter systemd-analyze systemd-socket-activate timeout tail pidwait; do
+	command -v "$cmd" >/dev/null || skip "no $cmd (package systemd-container / systemd / util-linux / procps)"
 done
 [[ -d /run/systemd/system ]] && [[ $(readlink /proc/1/exe) == */systemd ]] &&
 	say "note: the host runs systemd too; the container is independent of it"
@@ -68,9 +68,60 @@ done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hello-system.XXXXXX")
 STAGE=$WORK/stage
-NSPAWN='' INIT='' STREAM_PIDS=()
+NSPAWN='' INIT='' NOTIFY_READER='' STREAM_PIDS=()
 
 in_ct() { nsenter -t "$INIT" -a "$@"; }
+
+# pid_file NAME PID: $WORK/NAME.pid holds PID, for pidwait -F (which reads no pipes).
+pid_file() {
+	printf '%s\n' "$2" >"$WORK/$1.pid"
+}
+
+# wait_gone PID SECS: blocks until PID is gone, at most SECS. pidwait holds a pidfd of PID and
+# is woken by its exit (a zombie counts as gone).
+wait_gone() {
+	local st=0
+	pid_file gone "$1"
+	timeout "$2" pidwait -F "$WORK/gone.pid" || st=$?
+	# 0: it ended while waited for; 1: it had gone already; 124: SECS passed
+	((st == 0 || st == 1))
+}
+
+# await_output SECS COUNT PATTERN COMMAND...: runs COMMAND, which prints a log and follows it
+# (tail -f, woken by inotify; journalctl -f, likewise), and blocks until COUNT lines of its
+# output match the extended regex PATTERN, COMMAND ends or SECS pass. Prints how many
+# matching lines it saw (at most COUNT). COMMAND cannot be a function.
+await_output() {
+	local secs=$1 count=$2 pattern=$3 fd follower
+	shift 3
+	exec {fd}< <(exec timeout "$secs" "$@" 2>/dev/null)
+	follower=$!
+	grep -c -m "$count" -E -- "$pattern" <&"$fd" || true
+	# Closing the pipe ends COMMAND: tail -f and journalctl -f watch their output for a hang-up.
+	# Killed instead, nsenter would leave its child in the container to whoever adopts it, and
+	# the container's shutdown waits until that one reaps it.
+	exec {fd}<&-
+	wait "$follower" 2>/dev/null || true
+}
+
+# A COMMAND for await_output: follow FILE PIDFILE prints FILE from its start and as it grows
+# (tail -f) until the pid in PIDFILE is gone (pidwait, woken by its exit) or the pipe closes.
+FOLLOW=(bash -c '
+	tail -n +1 -f "$1" & t=$!
+	pidwait -F "$2" & w=$!
+	wait -n
+	kill "$t" "$w" 2>/dev/null
+	wait' follow)
+
+# await_journal DESCRIPTION COUNT PATTERN JOURNALCTL-ARGS...: blocks until the container's
+# journal (journalctl -f ARGS, from its start) has COUNT lines matching PATTERN, for at most 30 s.
+await_journal() {
+	local what=$1 count=$2 pattern=$3
+	shift 3
+	(($(await_output 30 "$count" "$pattern" nsenter -t "$INIT" -a \
+		journalctl --no-pager -f -n all -o cat "$@") >= count)) ||
+		fail "gave up waiting (30 s) for: $what"
+}
 
 # Power the container off (politely, then less so) and reap systemd-nspawn.
 stop_container() {
@@ -79,15 +130,16 @@ stop_container() {
 		if [[ -n $INIT ]] && kill -0 "$INIT" 2>/dev/null; then
 			timeout 30 nsenter -t "$INIT" -a systemctl poweroff --no-block >/dev/null 2>&1 || true
 		fi
-		timeout 90 tail --pid="$NSPAWN" -s 0.2 -f /dev/null || true
+		wait_gone "$NSPAWN" 90 || true
 	fi
 	if kill -0 "$NSPAWN" 2>/dev/null; then
 		echo "container did not power off; sending SIGTERM to systemd-nspawn" >&2
 		kill -TERM "$NSPAWN" 2>/dev/null || true
-		timeout 30 tail --pid="$NSPAWN" -s 0.2 -f /dev/null || kill -KILL "$NSPAWN" 2>/dev/null || true
+		wait_gone "$NSPAWN" 30 || kill -KILL "$NSPAWN" 2>/dev/null || true
 	fi
 	wait "$NSPAWN" 2>/dev/null || true
 	NSPAWN='' INIT=''
+	stop_notify_reader
 }
 
 cleanup() {
@@ -103,6 +155,7 @@ cleanup() {
 		timeout 20 nsenter -t "$INIT" -a journalctl --no-pager -n 60 -u hello-server.socket -u hello-server || true
 	fi
 	stop_container
+	stop_notify_reader
 	if ((rc != 0 && rc != 77)) && [[ -s $WORK/console.log ]]; then
 		echo "--- container console (last 40 lines)"
 		tail -n 40 "$WORK/console.log"
@@ -154,24 +207,51 @@ for dir in "$STAGE"/*; do
 	esac
 done
 
-# Boot the container and wait until systemd has finished starting up.
+# The container's messages to $NOTIFY_SOCKET (see boot_container) end with it.
+stop_notify_reader() {
+	[[ -n $NOTIFY_READER ]] || return 0
+	kill "$NOTIFY_READER" 2>/dev/null || true
+	wait_gone "$NOTIFY_READER" 10 || true
+	wait "$NOTIFY_READER" 2>/dev/null || true
+	NOTIFY_READER=''
+}
+
+# Boot the container and wait until systemd has finished starting up. With --notify-ready=yes,
+# systemd-nspawn tells $NOTIFY_SOCKET the container's init (X_NSPAWN_LEADER_PID=) at once, and
+# READY=1 once that init has sent READY=1: systemd does when start-up has finished.
+# systemd-socket-activate listens there and, at the first message, hands the socket to a reader
+# that writes each message to notify.msg for as long as the container runs (later ones too, so
+# that systemd-nspawn never fails to send one); timeout bounds it should this script be killed.
 boot_container() {
-	local i=0 state
-	systemd-nspawn --quiet --keep-unit --register=no --machine="hello-test-$$" \
+	local state
+	rm -f "$WORK/notify"
+	timeout 900 systemd-socket-activate --datagram --listen="$WORK/notify" -- bash -c '
+		while msg=$(dd bs=4096 count=1 status=none <&3); do
+			printf "%s\n" "$msg"
+		done' >"$WORK/notify.msg" 2>"$WORK/notify.log" &
+	NOTIFY_READER=$!
+	pid_file reader "$NOTIFY_READER"
+	# It logs "Listening on" once the socket is bound.
+	(($(await_output 10 1 '^Listening on ' "${FOLLOW[@]}" "$WORK/notify.log" "$WORK/reader.pid") == 1)) ||
+		fail "systemd-socket-activate did not listen on $WORK/notify: $(cat "$WORK/notify.log")"
+	NOTIFY_SOCKET=$WORK/notify systemd-nspawn --quiet --keep-unit --register=no \
+		--machine="hello-test-$$" --notify-ready=yes \
 		--directory=/ --volatile=yes --console=pipe "${MOUNTS[@]}" \
 		-b systemd.firstboot=off </dev/null >>"$WORK/console.log" 2>&1 &
 	NSPAWN=$!
-	# The container's init is systemd-nspawn's child named systemd.
-	until INIT=$(pgrep -P "$NSPAWN" -x systemd); do
-		kill -0 "$NSPAWN" 2>/dev/null || { NSPAWN=''; fail "systemd-nspawn exited at once"; }
-		((++i < 600)) || fail "no systemd in the container after 60 s"
-		sleep 0.1
-	done
-	i=0
-	until [[ -S /proc/$INIT/root/run/systemd/private ]]; do
-		((++i < 600)) || fail "systemd in the container did not open its bus in 60 s"
-		sleep 0.1
-	done
+	pid_file nspawn "$NSPAWN"
+	if (($(await_output 180 1 '^READY=1$' "${FOLLOW[@]}" "$WORK/notify.msg" "$WORK/nspawn.pid") != 1)); then
+		if ! kill -0 "$NSPAWN" 2>/dev/null; then
+			wait "$NSPAWN" 2>/dev/null || true
+			NSPAWN=''
+			fail "systemd-nspawn exited before the container was ready"
+		fi
+		fail "no READY=1 from the container in 180 s"
+	fi
+	INIT=$(sed -n 's/^X_NSPAWN_LEADER_PID=\([1-9][0-9]*\)$/\1/p' "$WORK/notify.msg")
+	[[ -n $INIT ]] && kill -0 "$INIT" 2>/dev/null ||
+		fail "systemd-nspawn named no running init: $(cat "$WORK/notify.msg")"
+	# Start-up has finished: this returns at once, with the state.
 	state=$(timeout 180 nsenter -t "$INIT" -a systemctl is-system-running --wait) || true
 	case $state in
 	running | degraded) say "container booted ($state), init pid $INIT" ;;
@@ -194,14 +274,16 @@ expect_greeting() {
 		fail "$1 port $2 sent $(od -An -c "$WORK/got" | tr -s ' \n' ' '), expected $(od -An -c "$3" | tr -s ' \n' ' ')"
 }
 
-# poll DESCRIPTION COMMAND...: run COMMAND until it succeeds, for at most 30 s.
-poll() {
-	local what=$1 i=0
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((++i < 300)) || fail "gave up waiting (30 s) for: $what"
-		sleep 0.1
+# host_pid PID: the host's pid of hello-server process PID of the container.
+host_pid() {
+	local p
+	for p in $(pgrep --ns "$INIT" --nslist pid -x hello-server); do
+		if [[ $(awk '$1 == "NSpid:" { print $NF }' "/proc/$p/status" 2>/dev/null) == "$1" ]]; then
+			echo "$p"
+			return 0
+		fi
 	done
+	return 1
 }
 
 say "first boot"
@@ -254,17 +336,26 @@ say "daemon pid $main_pid: uid $uid, no capabilities, seccomp; running exposure 
 
 say "systemctl status shows the counters"
 served_status() { in_ct systemctl show -P StatusText hello-server | grep -E '[1-9][0-9]* served' >/dev/null; }
-poll "a STATUS= with served connections" served_status
+# The one wait with no event to block on: the daemon sends STATUS= on a timer of its own (at
+# most once a second), and systemd tells a change of StatusText only to D-Bus subscribers,
+# through a bus broker the container need not have (CI installs none). So it asks about every
+# 0.1 s, at most 30 s, and between asks blocks on the daemon's exit (pidwait, woken by it),
+# which fails the wait at once.
+daemon_pid=$(host_pid "$main_pid") || fail "no host pid for the daemon's pid $main_pid"
+printf '%s\n' "$daemon_pid" >"$WORK/daemon.pid"
+for ((i = 0; ; i++)); do
+	served_status && break
+	((i < 300)) || fail "gave up waiting (30 s) for: a STATUS= with served connections"
+	st=0
+	timeout 0.1 pidwait -F "$WORK/daemon.pid" || st=$?
+	((st == 124)) || fail "the daemon exited while waiting for a STATUS= with served connections"
+done
 status=$(in_ct systemctl status --no-pager hello-server) || true
 grep -E '^ *Status: ".*served' <<<"$status" ||
 	fail "systemctl status shows no counters:
 $status"
 
 say "the journal has the connection lines"
-journal_has() {
-	in_ct journalctl --sync
-	in_ct journalctl --no-pager -o cat -u hello-server | grep -E "$1" >/dev/null
-}
 # Every connection's line must be filed under the unit: children write them to the service's
 # journal stream, so none may go missing (a /dev/log datagram from a child that has exited is
 # not tied to the unit).
@@ -275,11 +366,8 @@ lines_before=$(connection_lines)
 for _ in $(seq 1 20); do
 	greet 127.0.0.1 "$PORT" "$WORK/got" || fail "a client got no greeting"
 done
-all_lines_filed() {
-	in_ct journalctl --sync
-	(($(connection_lines) >= lines_before + 20))
-}
-poll "20 connection lines in journalctl -u hello-server" all_lines_filed
+await_journal "20 connection lines in journalctl -u hello-server" $((lines_before + 20)) \
+	'^127\.0\.0\.1 port [0-9]+: sent ' -u hello-server
 in_ct journalctl --no-pager -o cat -u hello-server | grep -E '^127\.0\.0\.1 port [0-9]+:' | tail -n 1
 
 say "edit the message and reload while $STREAMS client loops run"
@@ -298,11 +386,14 @@ stream() {
 		fi
 	done >"$WORK/stream$1.log"
 }
-# streams_done N: every loop has reported at least N clients.
-streams_done() {
-	local s
+# await_streams DESCRIPTION N: blocks until every loop has reported at least N clients,
+# following each loop's log as it grows; at most 30 s in all.
+await_streams() {
+	local what=$1 want=$2 deadline=$((SECONDS + 30)) s left
 	for ((s = 0; s < STREAMS; s++)); do
-		[[ $(wc -l <"$WORK/stream$s.log") -ge $1 ]] || return 1
+		left=$((deadline - SECONDS))
+		((left > 0)) && (($(await_output "$left" "$want" '' tail -n +1 -f "$WORK/stream$s.log") >= want)) ||
+			fail "gave up waiting (30 s) for: $what"
 	done
 }
 for ((s = 0; s < STREAMS; s++)); do
@@ -310,7 +401,7 @@ for ((s = 0; s < STREAMS; s++)); do
 	stream "$s" &
 	STREAM_PIDS+=($!)
 done
-poll "$STREAM_MIN clients in each loop" streams_done "$STREAM_MIN"
+await_streams "$STREAM_MIN clients in each loop" "$STREAM_MIN"
 in_ct bash -c 'printf "%s\n" "$1" >"$2"' edit "$NEW_TEXT" "$MESSAGE_FILE"
 in_ct systemctl reload hello-server || fail "systemctl reload hello-server failed"
 expect_greeting 127.0.0.1 "$PORT" "$WORK/new"
@@ -323,10 +414,10 @@ for ((s = 0; s < STREAMS; s++)); do
 	n=$(wc -l <"$WORK/stream$s.log")
 	((n > before)) && before=$n
 done
-poll "$STREAM_MIN more clients in each loop after the reload" streams_done $((before + STREAM_MIN))
+await_streams "$STREAM_MIN more clients in each loop after the reload" $((before + STREAM_MIN))
 touch "$WORK/stop"
 for pid in "${STREAM_PIDS[@]}"; do
-	timeout 30 tail --pid="$pid" -s 0.1 -f /dev/null || fail "a client loop did not stop"
+	wait_gone "$pid" 30 || fail "a client loop did not stop"
 	wait "$pid" || true
 done
 STREAM_PIDS=()
@@ -360,9 +451,14 @@ say "no hello-server process left; $(in_ct systemctl show -P Result hello-server
 say "socket activation: a client starts the service through the socket"
 [[ $(in_ct systemctl is-active hello-server.socket) == active ]] ||
 	fail "hello-server.socket did not stay active"
+# systemd logs "Started hello-server.service" when the start job is done (READY=1): one more
+# such line than before the connection.
+started_before=$(in_ct journalctl --no-pager -o cat -u hello-server.service | grep -c '^Started ' || true)
 expect_greeting 127.0.0.1 "$PORT" "$WORK/new"
-poll "hello-server active after a connection to the socket" \
-	in_ct systemctl is-active --quiet hello-server
+await_journal "hello-server started by a connection to the socket" $((started_before + 1)) \
+	'^Started ' -u hello-server.service
+[[ $(in_ct systemctl is-active hello-server || true) == active ]] ||
+	fail "hello-server is not active after a connection to the socket"
 
 say "systemctl enable hello-server; a port drop-in and /etc/default/hello-server"
 in_ct systemctl enable hello-server
@@ -378,7 +474,9 @@ stop_container
 
 say "second boot: enabled units start by themselves"
 boot_container
-poll "hello-server.service active after boot" in_ct systemctl is-active --quiet hello-server.service
+await_journal "hello-server.service started at boot" 1 '^Started ' -b -u hello-server.service
+[[ $(in_ct systemctl is-active hello-server.service || true) == active ]] ||
+	fail "hello-server.service is not active after boot"
 [[ $(in_ct systemctl is-active hello-server.socket) == active ]] ||
 	fail "hello-server.socket is not active after boot"
 expect_greeting 127.0.0.1 "$ALT_PORT" "$WORK/new"
@@ -391,8 +489,8 @@ greet 127.0.0.1 "$ALT_PORT" "$WORK/got" || true
 [[ ! -s $WORK/got ]] ||
 	fail "a second client was greeted: HELLO_SERVER_OPTIONS (--max-per-source 1) did not reach the daemon"
 exec 4<&-
-poll "a --max-per-source refusal in the journal" \
-	journal_has '^refused 127\.0\.0\.1 port [0-9]+: .*--max-per-source'
+await_journal "a --max-per-source refusal in the journal" 1 \
+	'^refused 127\.0\.0\.1 port [0-9]+: .*--max-per-source' -u hello-server
 say "port $ALT_PORT from the drop-in, --max-per-source 1 from /etc/default/hello-server"
 
 timeout 60 nsenter -t "$INIT" -a systemctl stop hello-server.socket hello-server.service ||
