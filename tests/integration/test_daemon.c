@@ -252,6 +252,8 @@ START_TEST(child_holds_only_its_client)
 	DIR *dir;
 	int fd;
 
+	if (under_valgrind())
+		return; /* valgrind's own descriptors are in every process it runs */
 	daemon_start(&d, args);
 	fd = open_client(NULL, "127.0.0.1", d.port);
 	ck_assert_int_eq(read(fd, target, 14), 14);
@@ -279,7 +281,7 @@ START_TEST(child_holds_only_its_client)
 	ck_assert_uint_eq(others, 0);
 	ck_assert_uint_ge(sockets, 1);
 	ck_assert_uint_le(sockets, access("/dev/log", F_OK) == 0 ? 2 : 1);
-	if (!under_valgrind()) {
+	{
 		/* Sanitizer runtimes catch SIGSEGV and friends; none of the master's signals may be. */
 		unsigned long long caught, ours = 0;
 
