@@ -130,6 +130,15 @@ open_signalfd(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Served all the same: the limit is the operator's to keep. */
+static void
+warn_if_long(const struct message *m)
+{
+	if (m->len > MESSAGE_RFC865_MAX)
+		log_msg(LOG_WARNING, "the greeting is %zu bytes; RFC 865 asks for less than %d",
+			m->len, MESSAGE_RFC865_MAX);
+}
+
 static void
 log_start(const struct server *s, bool activated)
 {
@@ -153,9 +162,7 @@ log_start(const struct server *s, bool activated)
 			s->opt->listen[0].port_given || !s->opt->listen[0].wildcard_default))
 		log_msg(LOG_NOTICE,
 			"sockets from systemd: PORT, --listen and --backlog are ignored");
-	if (s->msg.len > MESSAGE_RFC865_MAX)
-		log_msg(LOG_WARNING, "the greeting is %zu bytes; RFC 865 asks for less than %d",
-			s->msg.len, MESSAGE_RFC865_MAX);
+	warn_if_long(&s->msg);
 	if (geteuid() == 0)
 		log_msg(LOG_WARNING, "running as root: consider --user, or a systemd unit");
 }
@@ -454,10 +461,7 @@ reload(struct server *s)
 		s->msg = fresh;
 		log_msg(LOG_INFO, "SIGHUP: read the message again from '%s' (%zu bytes)",
 			escape_str(shown, sizeof(shown), s->opt->message_file), s->msg.len);
-		if (s->msg.len > MESSAGE_RFC865_MAX)
-			log_msg(LOG_WARNING,
-				"the greeting is %zu bytes; RFC 865 asks for less than %d",
-				s->msg.len, MESSAGE_RFC865_MAX);
+		warn_if_long(&s->msg);
 	}
 	notify_send(&s->notify, "READY=1");
 }
