@@ -47,6 +47,15 @@ program(const char *var)
 	return path;
 }
 
+/* A fresh directory under /tmp that every user may enter (its files are ours to remove). */
+static void
+make_shared_dir(char *dir)
+{
+	strcpy(dir, "/tmp/hello-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+}
+
 void
 daemon_prepare(struct daemon *d)
 {
@@ -54,10 +63,8 @@ daemon_prepare(struct daemon *d)
 		return;
 	memset(d, 0, sizeof(*d));
 	d->inotify = -1;
-	strcpy(d->dir, "/tmp/hello-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(d->dir));
 	/* The daemon may run as another user: it must reach the files we put here. */
-	ck_assert_int_eq(chmod(d->dir, 0755), 0);
+	make_shared_dir(d->dir);
 	snprintf(d->log_path, sizeof(d->log_path), "%s/log", d->dir);
 }
 
@@ -66,8 +73,44 @@ drop_to(uid_t uid)
 {
 	gid_t gid = (gid_t)uid;
 
-	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+		dprintf(STDERR_FILENO, "test harness: cannot become uid %d: %s\n", (int)uid,
+			strerror(errno));
 		_exit(126);
+	}
+}
+
+/* In a forked child: exec argv, or say why not on stderr and exit 127. */
+static void
+exec_or_explain(char **argv)
+{
+	execv(argv[0], argv);
+	dprintf(STDERR_FILENO, "test harness: cannot execute %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* A daemon run as another user may not reach the build tree (a checkout in a 0700 home, such
+ * as root's): it runs a copy of the binary in dir, which every user may enter. Returns the
+ * copy's path (malloc'd). */
+static char *
+copy_daemon_into(const char *dir)
+{
+	const char *from = program("HELLO_SERVER");
+	char *to, buf[65536];
+	int in, out;
+	ssize_t n;
+
+	ck_assert_int_gt(asprintf(&to, "%s/hello-server", dir), 0);
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(in >= 0, "cannot read %s: %s", from, strerror(errno));
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	ck_assert_msg(out >= 0, "cannot create %s: %s", to, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	ck_assert_int_eq(n, 0);
+	close(in);
+	ck_assert_int_eq(close(out), 0);
+	return to;
 }
 
 static void
@@ -225,15 +268,21 @@ daemon_start_env(struct daemon *d, const char *const args[], const struct daemon
 	d->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	ck_assert_int_ge(d->inotify, 0);
 	ck_assert_int_ge(inotify_add_watch(d->inotify, d->log_path, IN_MODIFY), 0);
-	argv = build_argv(program("HELLO_SERVER"), "-d", args);
+	if (env != NULL && env->uid != 0) {
+		char *copy = copy_daemon_into(d->dir);
+
+		argv = build_argv(copy, "-d", args);
+		free(copy);
+	} else {
+		argv = build_argv(program("HELLO_SERVER"), "-d", args);
+	}
 	d->pid = fork();
 	ck_assert_int_ge(d->pid, 0);
 	if (d->pid == 0) {
 		dup2(logfd, STDOUT_FILENO);
 		dup2(logfd, STDERR_FILENO);
 		apply_env(env);
-		execv(argv[0], argv);
-		_exit(127);
+		exec_or_explain(argv);
 	}
 	free_argv(argv);
 	close(logfd);
@@ -431,10 +480,15 @@ exit_code(int status)
 int
 run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 {
-	char **argv = build_argv(program("HELLO_SERVER"), NULL, args);
+	char dir[64] = "", *copy = NULL, **argv;
 	int fds[2], status;
 	pid_t pid;
 
+	if (uid != 0) {
+		make_shared_dir(dir);
+		copy = copy_daemon_into(dir);
+	}
+	argv = build_argv(copy != NULL ? copy : program("HELLO_SERVER"), NULL, args);
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -446,13 +500,17 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 		dup2(fds[1], STDERR_FILENO);
 		if (uid != 0)
 			drop_to(uid);
-		execv(argv[0], argv);
-		_exit(127);
+		exec_or_explain(argv);
 	}
 	free_argv(argv);
 	close(fds[1]);
 	read_pipe(fds[0], err, errlen, now_ms() + WAIT_MS);
 	close(fds[0]);
+	if (copy != NULL) {
+		unlink(copy);
+		rmdir(dir);
+		free(copy);
+	}
 	if (!wait_pid_exit(pid, now_ms() + WAIT_MS)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -488,8 +546,7 @@ start_load(uint16_t port, const char *const args[], int *out_fd)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		dup2(fds[1], STDOUT_FILENO);
-		execv(argv[0], argv);
-		_exit(127);
+		exec_or_explain(argv);
 	}
 	free(argv[1]);
 	free(argv);
@@ -707,4 +764,28 @@ bool
 under_valgrind(void)
 {
 	return getenv("HELLO_UNDER_VALGRIND") != NULL;
+}
+
+/* The tests are built with the daemon's flags: a sanitizer here is one in the daemon too. */
+bool
+under_sanitizer(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(memory_sanitizer)
+	return true;
+#else
+	return false;
+#endif
+#else
+	return false;
+#endif
+}
+
+bool
+slow_build(void)
+{
+	return under_valgrind() || under_sanitizer();
 }

@@ -97,5 +97,10 @@ bool have_ipv6_loopback(void);
 
 /* Run by meson test --setup=valgrind: the daemon runs under memcheck too. */
 bool under_valgrind(void);
+/* Built with AddressSanitizer (or another sanitizer that slows every fork and exit). */
+bool under_sanitizer(void);
+/* Either of the two: heavy tests scale their load down (connections per second fall from
+ * thousands to hundreds), keeping what they prove. */
+bool slow_build(void);
 
 #endif

@@ -306,8 +306,6 @@ START_TEST(user_drops_root)
 	char uid[64], buf[64];
 	int fd;
 
-	if (geteuid() != 0 || under_valgrind())
-		return; /* needs root; valgrind re-executed as another user fails first */
 	daemon_start(&d, args);
 	status_field(d.pid, "Uid:", uid, sizeof(uid));
 	ck_assert_str_eq(uid, "65534\t65534\t65534\t65534\n");
@@ -488,6 +486,11 @@ daemon_suite(void)
 	tcase_add_test(tc, process_titles);
 	tcase_add_test(tc, children_log_to_the_journal_stream);
 	tcase_add_test(tc, child_holds_only_its_client);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("as-root");
+	tcase_set_tags(tc, ROOT_TAG);
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, user_drops_root);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad-input");
@@ -502,7 +505,7 @@ daemon_suite(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return run_suite(daemon_suite());
+	return run_suite_part(daemon_suite(), argc, argv);
 }

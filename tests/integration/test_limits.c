@@ -198,9 +198,6 @@ START_TEST(fork_failure_is_survived)
 	struct daemon_env env = { .nproc = 6, .uid = UNPRIVILEGED_UID };
 	char out[4096];
 
-	if (geteuid() != 0 || under_valgrind())
-		return; /* needs root to run the daemon as a user of its own, and no valgrind (which
-			 * fails before the daemon runs when re-executed as that user) */
 	daemon_start_env(&d, args, &env);
 	ck_assert_int_ne(run_load(d.port, burst, out, sizeof(out)), 0);
 	daemon_wait_log(&d, "fork failed: Resource temporarily unavailable", 0);
@@ -378,8 +375,13 @@ limits_suite(void)
 	tcase_add_test(tc, max_per_source);
 	tcase_add_loop_test(tc, access_lists, 0, sizeof(acl_cases) / sizeof(acl_cases[0]));
 	tcase_add_test(tc, emfile_pauses_then_recovers);
-	tcase_add_test(tc, fork_failure_is_survived);
 	tcase_add_test(tc, deadline_cuts_a_silent_client);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("as-root");
+	tcase_set_tags(tc, ROOT_TAG);
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 900);
+	tcase_add_test(tc, fork_failure_is_survived);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signals");
 	tcase_add_checked_fixture(tc, NULL, teardown);
@@ -394,7 +396,7 @@ limits_suite(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return run_suite(limits_suite());
+	return run_suite_part(limits_suite(), argc, argv);
 }
