@@ -70,7 +70,8 @@ parse_args() {
 	done
 	[[ -x $load ]] || { say "hello-load not found: '$load' (use -l)"; exit 64; }
 	[[ -x $floor ]] || { say "floor not found: '$floor' (use -f)"; exit 64; }
-	command -v pidwait >/dev/null || die "pidwait not found (package procps, 4.0 or later)"
+	# 77: meson's skip, for a tool the README's install line brings but this machine lacks
+	command -v pidwait >/dev/null || { say "SKIP: pidwait not found (package procps, 4.0 or later)"; exit 77; }
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
 }
