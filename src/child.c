@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "greet.h"
 #include "log.h"
+#include "proctitle.h"
 #include "util.h"
 
 /* The master blocks the signals it reads from a signalfd. A child must die of SIGTERM again (the
@@ -48,7 +49,7 @@ child_run(const struct child_job *job)
 	keep_only(job->fd, log_fd());
 	log_child();
 	format_host(job->peer, host, sizeof(host));
-	setproctitle("greeting %s", host);
+	proctitle_set("greeting %s", host);
 	greet(job->fd, job->msg->data, job->msg->len, start + (int64_t)job->timeout * 1000, &r);
 	if (!job->quiet || r.end == GREET_ERROR) {
 		int64_t ms = mono_ms() - start;

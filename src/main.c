@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "options.h"
+#include "proctitle.h"
 #include "server.h"
 
 int
@@ -15,7 +16,7 @@ main(int argc, char *argv[])
 	char err[512];
 	int rc;
 
-	setproctitle_init(argc, argv, environ);
+	proctitle_init(argc, argv);
 	rc = options_parse(&opt, argc, argv, err, sizeof(err));
 	if (rc == OPTIONS_HELP || rc == OPTIONS_VERSION) {
 		if (rc == OPTIONS_HELP)

@@ -25,6 +25,7 @@
 #include "message.h"
 #include "notify.h"
 #include "privdrop.h"
+#include "proctitle.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -210,7 +211,7 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (rc != 0)
 		log_msg(LOG_WARNING, "not notifying systemd: %s", why);
 	s->started = mono_ms();
-	setproctitle("master");
+	proctitle_set("master");
 	log_start(s, activated);
 	return 0;
 }

@@ -80,12 +80,12 @@ drop_to(uid_t uid)
 	}
 }
 
-/* In a forked child: exec argv, or say why not on stderr and exit 127. */
+/* In a forked child: exec path with argv, or say why not on stderr and exit 127. */
 static void
-exec_or_explain(char **argv)
+exec_or_explain(const char *path, char **argv)
 {
-	execv(argv[0], argv);
-	dprintf(STDERR_FILENO, "test harness: cannot execute %s: %s\n", argv[0], strerror(errno));
+	execv(path, argv);
+	dprintf(STDERR_FILENO, "test harness: cannot execute %s: %s\n", path, strerror(errno));
 	_exit(127);
 }
 
@@ -258,7 +258,7 @@ daemon_count_log(struct daemon *d, const char *needle)
 void
 daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env)
 {
-	char **argv;
+	char **argv, *path;
 	int logfd;
 	const char *line, *p;
 
@@ -276,14 +276,21 @@ daemon_start_env(struct daemon *d, const char *const args[], const struct daemon
 	} else {
 		argv = build_argv(program("HELLO_SERVER"), "-d", args);
 	}
+	path = strdup(argv[0]);
+	ck_assert_ptr_nonnull(path);
+	if (env != NULL && env->argv0 != NULL) {
+		free(argv[0]);
+		argv[0] = strdup(env->argv0);
+	}
 	d->pid = fork();
 	ck_assert_int_ge(d->pid, 0);
 	if (d->pid == 0) {
 		dup2(logfd, STDOUT_FILENO);
 		dup2(logfd, STDERR_FILENO);
 		apply_env(env);
-		exec_or_explain(argv);
+		exec_or_explain(path, argv);
 	}
+	free(path);
 	free_argv(argv);
 	close(logfd);
 	daemon_wait_log(d, "started; listening on ", 0);
@@ -500,7 +507,7 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 		dup2(fds[1], STDERR_FILENO);
 		if (uid != 0)
 			drop_to(uid);
-		exec_or_explain(argv);
+		exec_or_explain(argv[0], argv);
 	}
 	free_argv(argv);
 	close(fds[1]);
@@ -546,7 +553,7 @@ start_load(uint16_t port, const char *const args[], int *out_fd)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		dup2(fds[1], STDOUT_FILENO);
-		exec_or_explain(argv);
+		exec_or_explain(argv[0], argv);
 	}
 	free(argv[1]);
 	free(argv);

@@ -325,48 +325,80 @@ START_TEST(user_drops_root)
 }
 END_TEST
 
-/* ps shows what each process is. */
+/* /proc/PID/cmdline: everything, NULs included. */
+static size_t
+read_cmdline(pid_t pid, char *buf, size_t cap)
+{
+	char path[64];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+/* The process's title reads exactly title: in /proc (the title and one NUL, as for a program
+ * run without arguments) and in ps -o args, where ps is installed. */
+static void
+expect_title(pid_t pid, const char *title)
+{
+	char got[4096], cmd[128], line[512] = "";
+	size_t n = read_cmdline(pid, got, sizeof(got));
+	FILE *ps;
+
+	ck_assert_msg(n == strlen(title) + 1 && memcmp(got, title, n) == 0,
+		"/proc/%d/cmdline is %zu bytes, '%.*s', not '%s' and a NUL", (int)pid, n, (int)n,
+		got, title);
+	if (access("/usr/bin/ps", X_OK) != 0 && access("/bin/ps", X_OK) != 0) {
+		printf("ps not found (package procps): /proc/%d/cmdline checked alone\n", (int)pid);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "ps -o args= -p %d", (int)pid);
+	ps = popen(cmd, "r");
+	ck_assert_ptr_nonnull(ps);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), ps));
+	pclose(ps);
+	ck_assert_int_gt(strlen(line), 0);
+	line[strlen(line) - 1] = '\0';
+	ck_assert_str_eq(line, title);
+}
+
+/* argv[0] lengths around the titles' (20 and 32 characters) and the daemon's arguments
+ * ("-d -l 127.0.0.1:0": 18 bytes after argv[0]'s NUL): shorter, equal to each title, the
+ * title filling the arguments exactly (2, 14), and far longer. */
+static const size_t argv0_lengths[] = { 1, 2, 14, 19, 20, 21, 32, 33, 200 };
+
+/* ps shows what each process is, whatever the length of the command line it was started
+ * with. */
 START_TEST(process_titles)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
-	char path[64], title[256] = "";
-	FILE *f;
+	char argv0[256], buf[16];
+	struct daemon_env env = { .argv0 = argv0 };
+	pid_t kid;
 	int fd;
 
-	daemon_start(&d, args);
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)d.pid);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(title, sizeof(title), f));
-	fclose(f);
-	if (under_valgrind()) {
-		/* valgrind's own command line is what /proc shows: nothing to check */
-		ck_assert_int_eq(daemon_stop(&d), 0);
-		return;
-	}
-	ck_assert_str_eq(title, "hello-server: master");
+	if (under_valgrind())
+		return; /* valgrind's own command line is what /proc shows: nothing to check */
+	memset(argv0, 'h', argv0_lengths[_i]);
+	argv0[argv0_lengths[_i]] = '\0';
+	daemon_start_env(&d, args, &env);
+	expect_title(d.pid, "hello-server: master");
 	fd = open_client("127.0.0.5", "127.0.0.1", d.port);
 	/* Once the greeting is here, the child has named itself: it does so before greeting. */
-	ck_assert_int_eq(read(fd, title, 14), 14);
-	{
-		char dirpath[64], line[128];
-		FILE *c;
-		pid_t kid = 0;
-
-		snprintf(dirpath, sizeof(dirpath), "/proc/%d/task/%d/children", (int)d.pid,
-			(int)d.pid);
-		c = fopen(dirpath, "r");
-		ck_assert_ptr_nonnull(c);
-		ck_assert_int_eq(fscanf(c, "%d", &kid), 1);
-		fclose(c);
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)kid);
-		f = fopen(path, "r");
-		ck_assert_ptr_nonnull(f);
-		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-		fclose(f);
-		ck_assert_str_eq(line, "hello-server: greeting 127.0.0.5");
-	}
+	ck_assert_int_eq(read(fd, buf, 14), 14);
+	kid = first_child(d.pid);
+	expect_title(kid, "hello-server: greeting 127.0.0.5");
 	close(fd);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	/* As started from the build tree, by its path. */
+	daemon_cleanup(&d);
+	daemon_start(&d, args);
+	expect_title(d.pid, "hello-server: master");
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST
@@ -483,7 +515,8 @@ daemon_suite(void)
 	tcase_add_loop_test(tc, sigterm_and_sigint_exit_0, 0, 2);
 	tcase_add_test(tc, logs_start_and_each_connection);
 	tcase_add_test(tc, quiet_has_no_connection_lines);
-	tcase_add_test(tc, process_titles);
+	tcase_add_loop_test(tc, process_titles, 0,
+		sizeof(argv0_lengths) / sizeof(argv0_lengths[0]));
 	tcase_add_test(tc, children_log_to_the_journal_stream);
 	tcase_add_test(tc, child_holds_only_its_client);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,145 @@
+/* The kernel shows [arg_start, arg_end) -- argv's strings -- as /proc/PID/cmdline, NULs and all,
+ * unless the last byte of that range is not a NUL: then it shows from arg_start up to the first
+ * NUL, reading on into environ's strings, which follow. A title is written over both and the rest
+ * NUL-filled; when the title ends before arg_end, the range's last byte is marked, so that either
+ * way the kernel shows the title alone. (libbsd's setproctitle marks the byte where argv[0]
+ * ended instead: ps shows a stray '.' after a shorter title, a space after one as long.) */
+#include "proctitle.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PREFIX "hello-server: "
+/* The kernel reads a title of at most one page. */
+#define TITLE_MAX 4096
+
+static char *area;       /* where argv[0]'s string began */
+static size_t area_len;  /* through the last string of argv and environ that follows on */
+static size_t args_len;  /* argv's strings alone, as the kernel's arg_end - arg_start */
+static char **moved_env; /* the heap copies: reachable for leak checkers */
+static char *moved_args;
+
+/* How many of strs' n strings lie one after the other from start; *end is where they stop. */
+static size_t
+run_of_strings(char *start, char *const strs[], size_t n, char **end)
+{
+	size_t i = 0;
+
+	*end = start;
+	for (; i < n && strs[i] == *end; i++)
+		*end += strlen(strs[i]) + 1;
+	return i;
+}
+
+/* Copies n strings into one block and points strs at the copies; false if out of memory. */
+static bool
+move_args(char *strs[], size_t n)
+{
+	size_t total = 0, at = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += strlen(strs[i]) + 1;
+	moved_args = malloc(total > 0 ? total : 1);
+	if (moved_args == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(strs[i]) + 1;
+
+		memcpy(moved_args + at, strs[i], len);
+		strs[i] = moved_args + at;
+		at += len;
+	}
+	return true;
+}
+
+static bool
+move_environ(void)
+{
+	size_t n = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	moved_env = calloc(n + 1, sizeof(*moved_env));
+	if (moved_env == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		moved_env[i] = strdup(environ[i]);
+		if (moved_env[i] == NULL) {
+			while (i > 0)
+				free(moved_env[--i]);
+			free(moved_env);
+			moved_env = NULL;
+			return false;
+		}
+	}
+	environ = moved_env;
+	return true;
+}
+
+void
+proctitle_use_area(char *start, size_t len, size_t args)
+{
+	area = start;
+	area_len = len;
+	args_len = args <= len ? args : 0;
+}
+
+void
+proctitle_init(int argc, char *argv[])
+{
+	char *start, *args_end, *end;
+	size_t nenv = 0;
+	bool args_in_a_row;
+
+	if (argc < 1 || argv[0] == NULL)
+		return;
+	start = argv[0];
+	args_in_a_row = run_of_strings(start, argv, (size_t)argc, &args_end) == (size_t)argc;
+	end = args_end;
+	while (environ != NULL && environ[nenv] != NULL)
+		nenv++;
+	/* environ's strings follow argv's after execve: they lengthen the title's room. */
+	if (args_in_a_row && nenv > 0 && run_of_strings(args_end, environ, nenv, &end) > 0 &&
+		!move_environ())
+		end = args_end;
+	if (!move_args(argv, (size_t)argc))
+		return;
+	/* err(3) and getprogname() read these: they pointed into what becomes the title. */
+	program_invocation_name = argv[0];
+	program_invocation_short_name =
+		strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 : argv[0];
+	/* Arguments not in a row (never so after execve) leave the kernel's arg_end unknown: no
+	 * byte is marked, and the title may show followed by NULs. */
+	proctitle_use_area(start, (size_t)(end - start),
+		args_in_a_row ? (size_t)(args_end - start) : 0);
+}
+
+void
+proctitle_set(const char *fmt, ...)
+{
+	char title[TITLE_MAX];
+	va_list ap;
+	size_t len;
+	int saved = errno;
+
+	if (area == NULL || area_len == 0)
+		return;
+	memcpy(title, PREFIX, sizeof(PREFIX));
+	va_start(ap, fmt);
+	if (vsnprintf(title + sizeof(PREFIX) - 1, sizeof(title) - sizeof(PREFIX) + 1, fmt, ap) < 0)
+		title[sizeof(PREFIX) - 1] = '\0';
+	va_end(ap);
+	len = strlen(title);
+	if (len > area_len - 1)
+		len = area_len - 1;
+	memcpy(area, title, len);
+	memset(area + len, '\0', area_len - len);
+	if (args_len > 0 && len + 1 < args_len)
+		area[args_len - 1] = '.';
+	errno = saved;
+}

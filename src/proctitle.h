@@ -1,0 +1,22 @@
+/* Process titles for ps: "hello-server: master", "hello-server: greeting 192.0.2.1". */
+#ifndef HELLO_PROCTITLE_H
+#define HELLO_PROCTITLE_H
+
+#include <stddef.h>
+
+/* Takes over the memory of argv's and environ's strings, where the kernel reads
+ * /proc/PID/cmdline: the strings move to the heap (argv[i] and environ point to the copies, so
+ * option parsing and getenv work as before). Call first thing in main(). Without memory for the
+ * copies, titles stay as they are. */
+void proctitle_init(int argc, char *argv[]);
+
+/* Sets the title to "hello-server: " and the formatted text, cut to the memory there is.
+ * /proc/PID/cmdline then reads exactly the title and one NUL, as for a program run without
+ * arguments, whatever the length of the original command line. */
+void proctitle_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* For tests: takes over area (len bytes, the first args_len of them the arguments' strings, as
+ * the kernel's arg_start..arg_end) without touching argv or environ. */
+void proctitle_use_area(char *area, size_t len, size_t args_len);
+
+#endif
