@@ -1,29 +1,33 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# check-options.sh DAEMON MANPAGE README
+# check-options.sh DAEMON MANPAGE [MARKDOWN...]
 #
-# Every option that `DAEMON --help` prints must be documented in the man page
-# (the .It Fl lines of its OPTIONS section) and in README.md (its "Options"
-# section: table rows or list items), and neither may document an option the
-# daemon does not have. An option is compared as its short and long name
-# together ("-l --listen"), so a short name paired with the wrong long name
-# shows up too. Prints the differences and exits 1 when there are any.
+# The man page is the reference for the options: every option that `DAEMON --help` prints must
+# be in its OPTIONS section (the .It Fl lines), and it may document no option the daemon does
+# not have. An option is compared as its short and long name together ("-l --listen"), so a
+# short name paired with the wrong long name shows up too.
 #
-# Exit status: 0 all documented, 1 differences, 99 cannot check (meson's
-# "hard error").
+# Each MARKDOWN document (README.md, docs/*.md) may name options wherever it helps the reader,
+# but only options the daemon has: every code span that begins with an option word (`-q`,
+# `--user`, `--timeout SECONDS`) must name one of --help. A document with an "Options" section
+# (table rows or list items) must list every option there, as the man page does.
+#
+# Prints the differences and exits 1 when there are any.
+# Exit status: 0 all documented, 1 differences, 99 cannot check (meson's "hard error").
 
 set -euo pipefail
 
-if [[ $# -ne 3 ]]; then
-	echo "usage: $0 DAEMON MANPAGE README" >&2
+if [[ $# -lt 2 ]]; then
+	echo "usage: $0 DAEMON MANPAGE [MARKDOWN...]" >&2
 	exit 99
 fi
 daemon=$1
 manpage=$2
-readme=$3
+shift 2
+docs=("$@")
 
-for f in "$manpage" "$readme"; do
+for f in "$manpage" "${docs[@]}"; do
 	if [[ ! -r $f ]]; then
 		echo "error: cannot read $f" >&2
 		exit 99
@@ -84,7 +88,15 @@ from_man() {
 	done <<<"$lines"
 }
 
-# README.md: the "Options" section (a heading whose text is Options, up to the
+# The option words of code spans that begin with one, one per line. Spans with "=" or a
+# single dash and several letters (`--prefix=/usr`, `-Dstatic`, `-fanalyzer`) are other
+# programs' options, and are not looked at.
+mentioned() {
+	grep -o '`-[^`]*`' "$1" | sed 's/^`//; s/`$//' | grep -v '=' | awk '{ print $1 }' |
+		grep -E '^(--[A-Za-z][A-Za-z0-9-]*|-[A-Za-z])$' || true
+}
+
+# A markdown document: the "Options" section (a heading whose text is Options, up to the
 # next heading of the same or a higher level). In a table row the first cell
 # names the option; in a list item, its first code span:
 #   | `-l`, `--listen ADDR[:PORT]` | listen on this address; ... |
@@ -126,7 +138,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 from_help <<<"$help_text" | sort >"$tmp/help"
 from_man "$manpage" | sort >"$tmp/man"
-from_readme "$readme" | sort >"$tmp/readme"
+tr ' ' '\n' <"$tmp/help" | sort -u >"$tmp/help-words"
 
 if [[ ! -s $tmp/help ]]; then
 	echo "error: found no options in the output of '$daemon --help'" >&2
@@ -165,9 +177,21 @@ compare() {
 }
 
 compare "the man page" "$tmp/man" "$manpage"
-compare "README" "$tmp/readme" "$readme"
+for doc in "${docs[@]}"; do
+	from_readme "$doc" | sort >"$tmp/doc"
+	if [[ -s $tmp/doc ]]; then
+		compare "the Options section of $(basename "$doc")" "$tmp/doc" "$doc"
+	fi
+	unknown=$(mentioned "$doc" | sort -u | comm -23 - "$tmp/help-words")
+	if [[ -n $unknown ]]; then
+		echo "named in $doc but not an option of --help:"
+		indent <<<"$unknown"
+		status=1
+	fi
+done
 
 if [[ $status -eq 0 ]]; then
-	echo "all $(wc -l <"$tmp/help") options of --help are in the man page and README"
+	echo "all $(wc -l <"$tmp/help") options of --help are in the man page;" \
+		"${#docs[@]} documents name no other"
 fi
 exit "$status"

@@ -10,7 +10,7 @@
 
 /* Arguments as execve lays them out: one string after the other. */
 static char block[] = "./hello-server\0-l\0"
-		     "127.0.0.1:0";
+		      "127.0.0.1:0";
 
 START_TEST(init_moves_the_arguments_out)
 {
