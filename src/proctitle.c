@@ -18,10 +18,12 @@
 /* The kernel reads a title of at most one page. */
 #define TITLE_MAX 4096
 
-static char *area;       /* where argv[0]'s string began */
-static size_t area_len;  /* through the last string of argv and environ that follows on */
-static size_t args_len;  /* argv's strings alone, as the kernel's arg_end - arg_start */
-static char **moved_env; /* the heap copies: reachable for leak checkers */
+static char *area;      /* where argv[0]'s string began */
+static size_t area_len; /* through the last string of argv and environ that follows on */
+static size_t args_len; /* argv's strings alone, as the kernel's arg_end - arg_start */
+/* The heap copies, kept here for leak checkers to see. */
+static char **moved_env;
+static char *moved_env_strings;
 static char *moved_args;
 
 /* How many of strs' n strings lie one after the other from start; *end is where they stop. */
@@ -36,48 +38,45 @@ run_of_strings(char *start, char *const strs[], size_t n, char **end)
 	return i;
 }
 
-/* Copies n strings into one block and points strs at the copies; false if out of memory. */
-static bool
-move_args(char *strs[], size_t n)
+/* Copies n strings into one block and points strs at the copies; NULL if out of memory. */
+static char *
+move_strings(char *strs[], size_t n)
 {
 	size_t total = 0, at = 0;
+	char *block;
 
 	for (size_t i = 0; i < n; i++)
 		total += strlen(strs[i]) + 1;
-	moved_args = malloc(total > 0 ? total : 1);
-	if (moved_args == NULL)
-		return false;
+	block = malloc(total > 0 ? total : 1);
+	if (block == NULL)
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(strs[i]) + 1;
 
-		memcpy(moved_args + at, strs[i], len);
-		strs[i] = moved_args + at;
+		memcpy(block + at, strs[i], len);
+		strs[i] = block + at;
 		at += len;
 	}
-	return true;
+	return block;
 }
 
+/* environ itself may not be ours to change in place (it is the kernel's initial array): a new
+ * array, pointing at copies. */
 static bool
-move_environ(void)
+move_environ(size_t n)
 {
-	size_t n = 0;
+	char **env = calloc(n + 1, sizeof(*env));
 
-	while (environ[n] != NULL)
-		n++;
-	moved_env = calloc(n + 1, sizeof(*moved_env));
-	if (moved_env == NULL)
+	if (env == NULL)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		moved_env[i] = strdup(environ[i]);
-		if (moved_env[i] == NULL) {
-			while (i > 0)
-				free(moved_env[--i]);
-			free(moved_env);
-			moved_env = NULL;
-			return false;
-		}
+	memcpy(env, environ, n * sizeof(*env));
+	moved_env_strings = move_strings(env, n);
+	if (moved_env_strings == NULL) {
+		free(env);
+		return false;
 	}
-	environ = moved_env;
+	moved_env = env;
+	environ = env;
 	return true;
 }
 
@@ -105,9 +104,10 @@ proctitle_init(int argc, char *argv[])
 		nenv++;
 	/* environ's strings follow argv's after execve: they lengthen the title's room. */
 	if (args_in_a_row && nenv > 0 && run_of_strings(args_end, environ, nenv, &end) > 0 &&
-		!move_environ())
+		!move_environ(nenv))
 		end = args_end;
-	if (!move_args(argv, (size_t)argc))
+	moved_args = move_strings(argv, (size_t)argc);
+	if (moved_args == NULL)
 		return;
 	/* err(3) and getprogname() read these: they pointed into what becomes the title. */
 	program_invocation_name = argv[0];

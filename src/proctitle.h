@@ -15,8 +15,8 @@ void proctitle_init(int argc, char *argv[]);
  * arguments, whatever the length of the original command line. */
 void proctitle_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* For tests: takes over area (len bytes, the first args_len of them the arguments' strings, as
- * the kernel's arg_start..arg_end) without touching argv or environ. */
-void proctitle_use_area(char *area, size_t len, size_t args_len);
+/* For tests: takes over len bytes at start, the first args of them the arguments' strings (the
+ * kernel's arg_start..arg_end; 0 if unknown), without touching argv or environ. */
+void proctitle_use_area(char *start, size_t len, size_t args);
 
 #endif
