@@ -24,6 +24,15 @@ run_suite(Suite *s)
 	return run_tagged(s, NULL, NULL);
 }
 
+/* Says why and returns meson's skip status; s is freed (a runner owns its suite). */
+static int
+skip(Suite *s, const char *why)
+{
+	printf("SKIP: %s\n", why);
+	srunner_free(srunner_create(s));
+	return 77;
+}
+
 int
 run_suite_part(Suite *s, int argc, char **argv)
 {
@@ -31,13 +40,10 @@ run_suite_part(Suite *s, int argc, char **argv)
 
 	if (!root_part)
 		return run_tagged(s, NULL, ROOT_TAG);
-	if (geteuid() != 0) {
-		printf("SKIP: these tests need root: they run the daemon as a user of its own\n");
-		return 77;
-	}
-	if (getenv("HELLO_UNDER_VALGRIND") != NULL) {
-		printf("SKIP: valgrind, re-executed as another user, fails before the daemon runs\n");
-		return 77;
-	}
+	if (geteuid() != 0)
+		return skip(s, "these tests need root: they run the daemon as a user of its own");
+	if (getenv("HELLO_UNDER_VALGRIND") != NULL)
+		return skip(s,
+			"valgrind, re-executed as another user, fails before the daemon runs");
 	return run_tagged(s, ROOT_TAG, NULL);
 }
