@@ -21,10 +21,10 @@
 static char *area;      /* where argv[0]'s string began */
 static size_t area_len; /* through the last string of argv and environ that follows on */
 static size_t args_len; /* argv's strings alone, as the kernel's arg_end - arg_start */
-/* The heap copies, kept here for leak checkers to see. */
-static char **moved_env;
-static char *moved_env_strings;
-static char *moved_args;
+/* The heap copies. Only argv and environ point at them, and setenv(3) or getopt(3) may change
+ * those: kept here too for leak checkers, volatile so that the stores are not optimized away. */
+static char *volatile moved_env;
+static char *volatile moved_args;
 
 /* How many of strs' n strings lie one after the other from start; *end is where they stop. */
 static size_t
@@ -60,24 +60,12 @@ move_strings(char *strs[], size_t n)
 	return block;
 }
 
-/* environ itself may not be ours to change in place (it is the kernel's initial array): a new
- * array, pointing at copies. */
+/* environ's array is ours to change, in place, as argv's is: only the strings move. */
 static bool
 move_environ(size_t n)
 {
-	char **env = calloc(n + 1, sizeof(*env));
-
-	if (env == NULL)
-		return false;
-	memcpy(env, environ, n * sizeof(*env));
-	moved_env_strings = move_strings(env, n);
-	if (moved_env_strings == NULL) {
-		free(env);
-		return false;
-	}
-	moved_env = env;
-	environ = env;
-	return true;
+	moved_env = move_strings(environ, n);
+	return moved_env != NULL;
 }
 
 void
