@@ -460,16 +460,16 @@ await_journal "hello-server started by a connection to the socket" $((started_be
 [[ $(in_ct systemctl is-active hello-server || true) == active ]] ||
 	fail "hello-server is not active after a connection to the socket"
 
-say "systemctl enable hello-server; a port drop-in and /etc/default/hello-server"
+say "systemctl enable hello-server; a port drop-in and $SYSCONFDIR/default/hello-server"
 in_ct systemctl enable hello-server
 for link in /etc/systemd/system/multi-user.target.wants/hello-server.service \
 	/etc/systemd/system/sockets.target.wants/hello-server.socket; do
 	in_ct test -L "$link" || fail "systemctl enable did not create $link"
 done
-mkdir -p "$STAGE/etc/systemd/system/hello-server.socket.d" "$STAGE/etc/default"
+mkdir -p "$STAGE/etc/systemd/system/hello-server.socket.d" "$STAGE$SYSCONFDIR/default"
 printf '[Socket]\nListenStream=\nListenStream=%s\n' "$ALT_PORT" \
 	>"$STAGE/etc/systemd/system/hello-server.socket.d/port.conf"
-printf 'HELLO_SERVER_OPTIONS="--max-per-source 1 --timeout 5"\n' >"$STAGE/etc/default/hello-server"
+printf 'HELLO_SERVER_OPTIONS="--max-per-source 1 --timeout 5"\n' >"$STAGE$SYSCONFDIR/default/hello-server"
 stop_container
 
 say "second boot: enabled units start by themselves"
@@ -481,7 +481,7 @@ await_journal "hello-server.service started at boot" 1 '^Started ' -b -u hello-s
 	fail "hello-server.socket is not active after boot"
 expect_greeting 127.0.0.1 "$ALT_PORT" "$WORK/new"
 ! port_busy "$PORT" || fail "port $PORT still served after the drop-in moved it to $ALT_PORT"
-# --max-per-source 1 from /etc/default/hello-server: while one client is
+# --max-per-source 1 from SYSCONFDIR/default/hello-server: while one client is
 # connected, a second one from the same address is refused without a greeting.
 exec 4<>"/dev/tcp/127.0.0.1/$ALT_PORT"
 IFS= read -r -t 15 line <&4 || fail "the held client got no greeting"
@@ -491,7 +491,7 @@ greet 127.0.0.1 "$ALT_PORT" "$WORK/got" || true
 exec 4<&-
 await_journal "a --max-per-source refusal in the journal" 1 \
 	'^refused 127\.0\.0\.1 port [0-9]+: .*--max-per-source' -u hello-server
-say "port $ALT_PORT from the drop-in, --max-per-source 1 from /etc/default/hello-server"
+say "port $ALT_PORT from the drop-in, --max-per-source 1 from $SYSCONFDIR/default/hello-server"
 
 timeout 60 nsenter -t "$INIT" -a systemctl stop hello-server.socket hello-server.service ||
 	fail "systemctl stop hello-server.socket hello-server failed"
