@@ -28,6 +28,8 @@ readonly NEW_TEXT="An administrator's own greeting."
 readonly OPTIONS_LINE='HELLO_SERVER_OPTIONS="--max-per-source 8"'
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hello-package.XXXXXX")
+# The build's tests run the daemon as nobody too: it must reach the build tree.
+chmod 0755 "$WORK"
 # shellcheck source=tests/system/container.sh
 source tests/system/container.sh
 
@@ -53,6 +55,8 @@ build() {
 	local dir=$1 started=$SECONDS
 	(cd "$dir" && DEB_BUILD_OPTIONS=${2-} dpkg-buildpackage -us -uc -b) >"$dir.log" 2>&1 || {
 		tail -n 60 "$dir.log"
+		echo "--- the failed checks"
+		grep -E '^[^ ]+:[0-9]+:[EF]:' "$dir.log" | head -n 40 || true
 		fail "dpkg-buildpackage failed in $dir (log above)"
 	}
 	say "built in $((SECONDS - started)) s: $(cd "$dir/.." && echo hello-server_*.deb)"
