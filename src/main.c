@@ -6,6 +6,7 @@
 #include "config.h"
 #include "options.h"
 #include "proctitle.h"
+#include "reload.h"
 #include "server.h"
 
 int
@@ -26,11 +27,13 @@ main(int argc, char *argv[])
 		options_free(&opt);
 		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
-	if (rc == 0)
+	if (rc == 0 && opt.reload != 0)
+		rc = reload_request(opt.reload, opt.timeout, err, sizeof(err));
+	else if (rc == 0)
 		rc = server_setup(&server, &opt, err, sizeof(err));
-	if (rc == 0)
+	if (rc == 0 && server != NULL)
 		rc = server_run(server);
-	else
+	else if (rc != 0)
 		fprintf(stderr, "hello-server: %s\n", err);
 	if (opt.show_usage)
 		options_usage(stderr);

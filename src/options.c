@@ -25,10 +25,14 @@ static const char usage_text[] =
 	"                               (default 16)\n"
 	"  -a, --allow CIDR             serve only peers in CIDR; repeatable\n"
 	"  -x, --deny CIDR              refuse peers in CIDR; repeatable; wins over --allow\n"
-	"  -t, --timeout SECONDS        the longest a connection may last (default 10)\n"
+	"  -t, --timeout SECONDS        the longest a connection may last (default 10); with\n"
+	"                               --reload, the longest to wait for the answer\n"
 	"  -u, --user USER[:GROUP]      started as root: drop to USER after binding\n"
 	"  -d, --debug                  also write every log line to stderr\n"
 	"  -q, --quiet                  no per-connection log lines\n"
+	"      --reload PID             ask the running master PID to read its message file\n"
+	"                               again; exit once it serves the new message (for\n"
+	"                               systemd's ExecReload=)\n"
 	"  -h, --help                   show this help and exit\n"
 	"  -V, --version                show the version and exit\n";
 
@@ -37,6 +41,9 @@ options_usage(FILE *f)
 {
 	fputs(usage_text, f);
 }
+
+/* Long options without a short one: values above every character. */
+enum { OPT_RELOAD = 256 };
 
 static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -51,6 +58,7 @@ static const struct option long_options[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "reload", required_argument, NULL, OPT_RELOAD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -130,6 +138,10 @@ set_number(int opt, const char *arg, struct options *o, char *err, size_t errlen
 	case 'b':
 		rc = parse_number(opt, arg, 1, INT_MAX, &v, err, errlen);
 		o->backlog = (int)v;
+		break;
+	case OPT_RELOAD:
+		rc = parse_number(opt, arg, 1, INT_MAX, &v, err, errlen);
+		o->reload = (pid_t)v;
 		break;
 	case 'c':
 		rc = parse_number(opt, arg, 1, 100000, &v, err, errlen);
@@ -252,6 +264,7 @@ int
 options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen)
 {
 	int opt, rc = 0;
+	bool serving_options = false; /* any option but --reload and --timeout */
 
 	set_defaults(o);
 	optind = 0; /* glibc: a full re-initialisation, so the parser can run more than once */
@@ -262,7 +275,12 @@ options_parse(struct options *o, int argc, char *argv[], char *err, size_t errle
 			rc = bad_option(opt, argc, argv, err, errlen, o);
 		else
 			rc = set_option(opt, optarg, o, err, errlen);
+		if (opt != OPT_RELOAD && opt != 't')
+			serving_options = true;
 	}
+	if (rc == 0 && o->reload != 0 && (serving_options || optind < argc))
+		rc = set_error(err, errlen, EX_USAGE,
+			"--reload takes no other option but --timeout");
 	if (rc == 0 && o->message_text != NULL && o->message_file != NULL)
 		rc = set_error(err, errlen, EX_USAGE,
 			"--message and --message-file exclude each other");

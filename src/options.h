@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "addr.h"
 
@@ -30,6 +31,7 @@ struct options {
 	struct cidr *deny;
 	size_t ndeny;
 	const char *user; /* -u USER[:GROUP] as given */
+	pid_t reload;     /* --reload PID: ask that master to reload, serve nothing; 0 if not */
 	bool debug;
 	bool quiet;
 	bool show_usage; /* the error is an unknown option: print the usage after it */

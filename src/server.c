@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "privdrop.h"
 #include "proctitle.h"
+#include "reload.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -446,16 +447,18 @@ reap(struct server *s)
 	}
 }
 
-static void
+/* Returns 0, or the sysexits code of a message file that could not be used. */
+static int
 reload(struct server *s)
 {
 	char err[512], shown[ESCAPE_MAX];
 	struct message fresh;
+	int rc = 0;
 
 	notify_send(&s->notify, "RELOADING=1");
 	if (s->opt->message_file == NULL) {
 		log_msg(LOG_NOTICE, "SIGHUP: no --message-file to read again");
-	} else if (message_load_file(s->opt->message_file, &fresh, err, sizeof(err)) != 0) {
+	} else if ((rc = message_load_file(s->opt->message_file, &fresh, err, sizeof(err))) != 0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old message: %s", err);
 	} else {
 		message_free(&s->msg);
@@ -465,6 +468,7 @@ reload(struct server *s)
 		warn_if_long(&s->msg);
 	}
 	notify_send(&s->notify, "READY=1");
+	return rc;
 }
 
 static void
@@ -502,6 +506,7 @@ static void
 handle_signals(struct server *s, int64_t now)
 {
 	struct signalfd_siginfo si[16];
+	struct reload_waiters waiters = { .n = 0 };
 	bool chld = false, hup = false, usr1 = false;
 	int stop = 0, stops = 0;
 	ssize_t n;
@@ -515,6 +520,7 @@ handle_signals(struct server *s, int64_t now)
 				break;
 			case SIGHUP:
 				hup = true;
+				reload_note_request(&waiters, &si[i]);
 				break;
 			case SIGUSR1:
 				usr1 = true;
@@ -529,7 +535,7 @@ handle_signals(struct server *s, int64_t now)
 	if (chld)
 		reap(s);
 	if (hup)
-		reload(s);
+		reload_answer(&waiters, reload(s));
 	if (usr1)
 		log_status(s, now);
 	while (stops-- > 0)

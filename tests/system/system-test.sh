@@ -22,22 +22,8 @@ readonly NEW_TEXT='Greetings from a reloaded hello-server.'
 readonly STREAMS=3              # concurrent client loops across the reload
 readonly STREAM_MIN=25          # clients each loop completes before and after it
 
-say() { printf '== [%3ds] %s\n' "$SECONDS" "$*"; }
-fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
-
-# check_exposure UNIT_FILE: systemd-analyze's offline score must be <= MAX_EXPOSURE.
-check_exposure() {
-	local out score
-	out=$(systemd-analyze security --offline=true --no-pager "$1" 2>&1) ||
-		fail "systemd-analyze security --offline=true $1 failed: $out"
-	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
-	[[ -n $score ]] || fail "no exposure level in: $out"
-	awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }' ||
-		fail "$(basename "$1"): exposure $score is above $MAX_EXPOSURE:
-$(awk '$NF ~ /^[0-9.]+$/ && $NF > 0' <<<"$out")"
-	say "$(basename "$1"): exposure $score (limit $MAX_EXPOSURE)"
-}
+# shellcheck source=tests/system/container.sh
+source "$(dirname "${BASH_SOURCE[0]}")/container.sh"
 
 if [[ ${1-} == --security ]]; then
 	[[ $# -eq 2 ]] || fail "usage: $0 --security UNIT_FILE"
@@ -71,90 +57,13 @@ fi
 [[ -d /run/systemd/system ]] && [[ $(readlink /proc/1/exe) == */systemd ]] &&
 	say "note: the host runs systemd too; the container is independent of it"
 
-# A port is busy on the host if anything accepts on it (IPv4 or IPv6 loopback).
-port_busy() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null ||
-		(exec 3<>"/dev/tcp/::1/$1") 2>/dev/null
-}
 for p in "$PORT" "$ALT_PORT"; do
 	! port_busy "$p" || fail "port $p is already in use on this host; the test needs it free"
 done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hello-system.XXXXXX")
 STAGE=$WORK/stage
-NSPAWN='' INIT='' NOTIFY_READER='' STREAM_PIDS=()
-
-in_ct() { nsenter -t "$INIT" -a "$@"; }
-
-# pid_file NAME PID: $WORK/NAME.pid holds PID, for pidwait -F (which reads no pipes).
-pid_file() {
-	printf '%s\n' "$2" >"$WORK/$1.pid"
-}
-
-# wait_gone PID SECS: blocks until PID is gone, at most SECS. pidwait holds a pidfd of PID and
-# is woken by its exit (a zombie counts as gone).
-wait_gone() {
-	local st=0
-	pid_file gone "$1"
-	timeout "$2" pidwait -F "$WORK/gone.pid" || st=$?
-	# 0: it ended while waited for; 1: it had gone already; 124: SECS passed
-	((st == 0 || st == 1))
-}
-
-# await_output SECS COUNT PATTERN COMMAND...: runs COMMAND, which prints a log and follows it
-# (tail -f, woken by inotify; journalctl -f, likewise), and blocks until COUNT lines of its
-# output match the extended regex PATTERN, COMMAND ends or SECS pass. Prints how many
-# matching lines it saw (at most COUNT). COMMAND cannot be a function.
-await_output() {
-	local secs=$1 count=$2 pattern=$3 fd follower
-	shift 3
-	exec {fd}< <(exec timeout "$secs" "$@" 2>/dev/null)
-	follower=$!
-	grep -c -m "$count" -E -- "$pattern" <&"$fd" || true
-	# Closing the pipe ends COMMAND: tail -f and journalctl -f watch their output for a hang-up.
-	# Killed instead, nsenter would leave its child in the container to whoever adopts it, and
-	# the container's shutdown waits until that one reaps it.
-	exec {fd}<&-
-	wait "$follower" 2>/dev/null || true
-}
-
-# A COMMAND for await_output: follow FILE PIDFILE prints FILE from its start and as it grows
-# (tail -f) until the pid in PIDFILE is gone (pidwait, woken by its exit) or the pipe closes.
-FOLLOW=(bash -c '
-	tail -n +1 -f "$1" & t=$!
-	pidwait -F "$2" & w=$!
-	wait -n
-	kill "$t" "$w" 2>/dev/null
-	wait' follow)
-
-# await_journal DESCRIPTION COUNT PATTERN JOURNALCTL-ARGS...: blocks until the container's
-# journal (journalctl -f ARGS, from its start) has COUNT lines matching PATTERN, for at most 30 s.
-await_journal() {
-	local what=$1 count=$2 pattern=$3
-	shift 3
-	(($(await_output 30 "$count" "$pattern" nsenter -t "$INIT" -a \
-		journalctl --no-pager -f -n all -o cat "$@") >= count)) ||
-		fail "gave up waiting (30 s) for: $what"
-}
-
-# Power the container off (politely, then less so) and reap systemd-nspawn.
-stop_container() {
-	[[ -n $NSPAWN ]] || return 0
-	if kill -0 "$NSPAWN" 2>/dev/null; then
-		if [[ -n $INIT ]] && kill -0 "$INIT" 2>/dev/null; then
-			timeout 30 nsenter -t "$INIT" -a systemctl poweroff --no-block >/dev/null 2>&1 || true
-		fi
-		wait_gone "$NSPAWN" 90 || true
-	fi
-	if kill -0 "$NSPAWN" 2>/dev/null; then
-		echo "container did not power off; sending SIGTERM to systemd-nspawn" >&2
-		kill -TERM "$NSPAWN" 2>/dev/null || true
-		wait_gone "$NSPAWN" 30 || kill -KILL "$NSPAWN" 2>/dev/null || true
-	fi
-	wait "$NSPAWN" 2>/dev/null || true
-	NSPAWN='' INIT=''
-	stop_notify_reader
-}
+STREAM_PIDS=()
 
 cleanup() {
 	local rc=$?
@@ -162,18 +71,7 @@ cleanup() {
 	for pid in "${STREAM_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
-	if ((rc != 0 && rc != 77)) && [[ -n $INIT ]] && kill -0 "$INIT" 2>/dev/null; then
-		echo "--- systemctl status hello-server.socket hello-server (container)"
-		timeout 20 nsenter -t "$INIT" -a systemctl status --no-pager -l hello-server.socket hello-server || true
-		echo "--- journal of hello-server (container)"
-		timeout 20 nsenter -t "$INIT" -a journalctl --no-pager -n 60 -u hello-server.socket -u hello-server || true
-	fi
-	stop_container
-	stop_notify_reader
-	if ((rc != 0 && rc != 77)) && [[ -s $WORK/console.log ]]; then
-		echo "--- container console (last 40 lines)"
-		tail -n 40 "$WORK/console.log"
-	fi
+	container_cleanup "$rc"
 	rm -rf "$WORK"
 	exit "$rc"
 }
@@ -221,87 +119,11 @@ for dir in "$STAGE"/*; do
 	esac
 done
 
-# The container's messages to $NOTIFY_SOCKET (see boot_container) end with it.
-stop_notify_reader() {
-	[[ -n $NOTIFY_READER ]] || return 0
-	kill "$NOTIFY_READER" 2>/dev/null || true
-	wait_gone "$NOTIFY_READER" 10 || true
-	wait "$NOTIFY_READER" 2>/dev/null || true
-	NOTIFY_READER=''
-}
-
-# Boot the container and wait until systemd has finished starting up. With --notify-ready=yes,
-# systemd-nspawn tells $NOTIFY_SOCKET the container's init (X_NSPAWN_LEADER_PID=) at once, and
-# READY=1 once that init has sent READY=1: systemd does when start-up has finished.
-# systemd-socket-activate listens there and, at the first message, hands the socket to a reader
-# that writes each message to notify.msg for as long as the container runs (later ones too, so
-# that systemd-nspawn never fails to send one); timeout bounds it should this script be killed.
-boot_container() {
-	local state
-	rm -f "$WORK/notify"
-	timeout 900 systemd-socket-activate --datagram --listen="$WORK/notify" -- bash -c '
-		while msg=$(dd bs=4096 count=1 status=none <&3); do
-			printf "%s\n" "$msg"
-		done' >"$WORK/notify.msg" 2>"$WORK/notify.log" &
-	NOTIFY_READER=$!
-	pid_file reader "$NOTIFY_READER"
-	# It logs "Listening on" once the socket is bound.
-	(($(await_output 10 1 '^Listening on ' "${FOLLOW[@]}" "$WORK/notify.log" "$WORK/reader.pid") == 1)) ||
-		fail "systemd-socket-activate did not listen on $WORK/notify: $(cat "$WORK/notify.log")"
-	NOTIFY_SOCKET=$WORK/notify systemd-nspawn --quiet --keep-unit --register=no \
-		--machine="hello-test-$$" --notify-ready=yes \
-		--directory=/ --volatile=yes --console=pipe "${MOUNTS[@]}" \
-		-b systemd.firstboot=off </dev/null >>"$WORK/console.log" 2>&1 &
-	NSPAWN=$!
-	pid_file nspawn "$NSPAWN"
-	if (($(await_output 180 1 '^READY=1$' "${FOLLOW[@]}" "$WORK/notify.msg" "$WORK/nspawn.pid") != 1)); then
-		if ! kill -0 "$NSPAWN" 2>/dev/null; then
-			wait "$NSPAWN" 2>/dev/null || true
-			NSPAWN=''
-			fail "systemd-nspawn exited before the container was ready"
-		fi
-		fail "no READY=1 from the container in 180 s"
-	fi
-	INIT=$(sed -n 's/^X_NSPAWN_LEADER_PID=\([1-9][0-9]*\)$/\1/p' "$WORK/notify.msg")
-	[[ -n $INIT ]] && kill -0 "$INIT" 2>/dev/null ||
-		fail "systemd-nspawn named no running init: $(cat "$WORK/notify.msg")"
-	# Start-up has finished: this returns at once, with the state.
-	state=$(timeout 180 nsenter -t "$INIT" -a systemctl is-system-running --wait) || true
-	case $state in
-	running | degraded) say "container booted ($state), init pid $INIT" ;;
-	*) fail "the container did not finish booting: '$state'" ;;
-	esac
-}
-
-# greet HOST PORT OUT: one client; the greeting goes to OUT.
-greet() {
-	timeout 15 bash -c 'exec 3<>"/dev/tcp/$1/$2" && cat <&3' greet "$1" "$2" >"$3"
-}
-
 printf '%s\r\n' "$OLD_TEXT" >"$WORK/old"
 printf '%s\r\n' "$NEW_TEXT" >"$WORK/new"
 
-# expect_greeting HOST PORT FILE: a client gets exactly the content of FILE.
-expect_greeting() {
-	greet "$1" "$2" "$WORK/got" || fail "no greeting from $1 port $2"
-	cmp -s "$WORK/got" "$3" ||
-		fail "$1 port $2 sent $(od -An -c "$WORK/got" | tr -s ' \n' ' '), expected $(od -An -c "$3" | tr -s ' \n' ' ')"
-}
-
-# host_pid PID: the host's pid of hello-server process PID of the container.
-host_pid() {
-	local p
-	for p in $(pgrep --ns "$INIT" --nslist pid -x hello-server); do
-		if [[ $(awk '$1 == "NSpid:" { print $NF }' "/proc/$p/status" 2>/dev/null) == "$1" ]]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 say "first boot"
-boot_container
+boot_container --directory=/ --volatile=yes "${MOUNTS[@]}"
 
 say "systemctl daemon-reload; systemctl start hello-server"
 in_ct systemctl daemon-reload
@@ -326,27 +148,7 @@ frag=$(in_ct systemctl show -P FragmentPath hello-server)
 	fail "hello-server runs from '$frag', not $UNITDIR/hello-server.service"
 dropins=$(in_ct systemctl show -P DropInPaths hello-server)
 [[ -z $dropins ]] || fail "unexpected drop-ins: $dropins"
-main_pid=$(in_ct systemctl show -P MainPID hello-server)
-[[ $main_pid =~ ^[1-9][0-9]*$ ]] || fail "no main pid: '$main_pid'"
-proc_status=$(in_ct cat "/proc/$main_pid/status")
-uid=$(awk '$1 == "Uid:" { print $2 }' <<<"$proc_status")
-[[ $uid =~ ^[0-9]+$ ]] && ((uid != 0)) || fail "the daemon runs as uid '$uid'"
-for field in CapInh CapPrm CapEff CapBnd CapAmb; do
-	value=$(awk -v f="$field:" '$1 == f { print $2 }' <<<"$proc_status")
-	[[ $value =~ ^0+$ ]] || fail "the daemon has capabilities: $field $value"
-done
-grep -qx $'NoNewPrivs:\t1' <<<"$proc_status" || fail "NoNewPrivs is not set"
-grep -qx $'Seccomp:\t2' <<<"$proc_status" || fail "no seccomp filter"
-if [[ $(in_ct readlink "/proc/$main_pid/ns/net") == "$(in_ct readlink /proc/1/ns/net)" ]]; then
-	# systemd >= 254 skips PrivateNetwork= where it lacks CAP_NET_ADMIN, as in
-	# this container (it shares the host's network); 252 (Debian 12) applies it.
-	version=$(in_ct systemctl --version | awk 'NR == 1 { print $2 }')
-	((version >= 254)) || fail "the daemon is not in a private network namespace"
-	say "note: systemd $version does not apply PrivateNetwork= in this container"
-fi
-online=$(in_ct systemd-analyze security --no-pager hello-server.service |
-	sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-say "daemon pid $main_pid: uid $uid, no capabilities, seccomp; running exposure $online"
+check_hardened_daemon hello-server.service
 
 say "systemctl status shows the counters"
 served_status() { in_ct systemctl show -P StatusText hello-server | grep -E '[1-9][0-9]* served' >/dev/null; }
@@ -474,20 +276,20 @@ await_journal "hello-server started by a connection to the socket" $((started_be
 [[ $(in_ct systemctl is-active hello-server || true) == active ]] ||
 	fail "hello-server is not active after a connection to the socket"
 
-say "systemctl enable hello-server; a port drop-in and /etc/default/hello-server"
+say "systemctl enable hello-server; a port drop-in and $SYSCONFDIR/default/hello-server"
 in_ct systemctl enable hello-server
 for link in /etc/systemd/system/multi-user.target.wants/hello-server.service \
 	/etc/systemd/system/sockets.target.wants/hello-server.socket; do
 	in_ct test -L "$link" || fail "systemctl enable did not create $link"
 done
-mkdir -p "$STAGE/etc/systemd/system/hello-server.socket.d" "$STAGE/etc/default"
+mkdir -p "$STAGE/etc/systemd/system/hello-server.socket.d" "$STAGE$SYSCONFDIR/default"
 printf '[Socket]\nListenStream=\nListenStream=%s\n' "$ALT_PORT" \
 	>"$STAGE/etc/systemd/system/hello-server.socket.d/port.conf"
-printf 'HELLO_SERVER_OPTIONS="--max-per-source 1 --timeout 5"\n' >"$STAGE/etc/default/hello-server"
+printf 'HELLO_SERVER_OPTIONS="--max-per-source 1 --timeout 5"\n' >"$STAGE$SYSCONFDIR/default/hello-server"
 stop_container
 
 say "second boot: enabled units start by themselves"
-boot_container
+boot_container --directory=/ --volatile=yes "${MOUNTS[@]}"
 await_journal "hello-server.service started at boot" 1 '^Started ' -b -u hello-server.service
 [[ $(in_ct systemctl is-active hello-server.service || true) == active ]] ||
 	fail "hello-server.service is not active after boot"
@@ -495,7 +297,7 @@ await_journal "hello-server.service started at boot" 1 '^Started ' -b -u hello-s
 	fail "hello-server.socket is not active after boot"
 expect_greeting 127.0.0.1 "$ALT_PORT" "$WORK/new"
 ! port_busy "$PORT" || fail "port $PORT still served after the drop-in moved it to $ALT_PORT"
-# --max-per-source 1 from /etc/default/hello-server: while one client is
+# --max-per-source 1 from SYSCONFDIR/default/hello-server: while one client is
 # connected, a second one from the same address is refused without a greeting.
 exec 4<>"/dev/tcp/127.0.0.1/$ALT_PORT"
 IFS= read -r -t 15 line <&4 || fail "the held client got no greeting"
@@ -505,7 +307,7 @@ greet 127.0.0.1 "$ALT_PORT" "$WORK/got" || true
 exec 4<&-
 await_journal "a --max-per-source refusal in the journal" 1 \
 	'^refused 127\.0\.0\.1 port [0-9]+: .*--max-per-source' -u hello-server
-say "port $ALT_PORT from the drop-in, --max-per-source 1 from /etc/default/hello-server"
+say "port $ALT_PORT from the drop-in, --max-per-source 1 from $SYSCONFDIR/default/hello-server"
 
 timeout 60 nsenter -t "$INIT" -a systemctl stop hello-server.socket hello-server.service ||
 	fail "systemctl stop hello-server.socket hello-server failed"

@@ -1,0 +1,111 @@
+#include "reload.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "log.h"
+#include "util.h"
+
+void
+reload_note_request(struct reload_waiters *w, const struct signalfd_siginfo *si)
+{
+	pid_t pid = (pid_t)si->ssi_pid;
+
+	if (si->ssi_code != SI_QUEUE || si->ssi_int != RELOAD_REQUEST_VALUE || pid <= 0)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->pid[i] == pid)
+			return;
+	/* More requesters than that at once: the others ask again (RELOAD_RESEND_MS). */
+	if (w->n < RELOAD_WAITERS_MAX)
+		w->pid[w->n++] = pid;
+}
+
+void
+reload_answer(struct reload_waiters *w, int result)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		union sigval value = { .sival_int = result };
+
+		/* ESRCH: the requester gave up and exited; nobody is waiting. */
+		if (sigqueue(w->pid[i], RELOAD_ANSWER_SIGNAL, value) != 0 && errno != ESRCH)
+			log_msg(LOG_WARNING, "cannot answer the reload request of process %d: %s",
+				(int)w->pid[i], strerror(errno));
+	}
+	w->n = 0;
+}
+
+static int
+send_request(pid_t pid, char *err, size_t errlen)
+{
+	union sigval value = { .sival_int = RELOAD_REQUEST_VALUE };
+
+	if (sigqueue(pid, SIGHUP, value) == 0)
+		return 0;
+	if (errno == ESRCH)
+		return set_error(err, errlen, EX_UNAVAILABLE, "--reload %d: no such process",
+			(int)pid);
+	if (errno == EPERM)
+		return set_error(err, errlen, EX_NOPERM,
+			"--reload %d: not allowed to signal that process (run as its user)",
+			(int)pid);
+	return set_error(err, errlen, EX_OSERR, "--reload %d: sigqueue: %s", (int)pid,
+		strerror(errno));
+}
+
+/* Waits until deadline for the answer of pid; 1 with its value in *result, 0 on timeout. */
+static int
+await_answer(pid_t pid, const sigset_t *answer, int64_t deadline, int *result)
+{
+	for (;;) {
+		int ms = ms_until(deadline);
+		struct timespec ts = { .tv_sec = ms / 1000,
+			.tv_nsec = (long)(ms % 1000) * 1000000 };
+		siginfo_t si;
+
+		if (sigtimedwait(answer, &si, &ts) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0; /* EAGAIN: the time is up */
+		}
+		if (si.si_code == SI_QUEUE && si.si_pid == pid) {
+			*result = si.si_value.sival_int;
+			return 1;
+		}
+	}
+}
+
+int
+reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
+{
+	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
+	sigset_t answer;
+	int rc, result = 0;
+
+	sigemptyset(&answer);
+	sigaddset(&answer, RELOAD_ANSWER_SIGNAL);
+	if (sigprocmask(SIG_BLOCK, &answer, NULL) != 0)
+		return set_error(err, errlen, EX_OSERR, "sigprocmask: %s", strerror(errno));
+	for (;;) {
+		int64_t resend = mono_ms() + RELOAD_RESEND_MS;
+
+		if ((rc = send_request(pid, err, errlen)) != 0)
+			return rc;
+		if (await_answer(pid, &answer, resend < deadline ? resend : deadline, &result))
+			break;
+		if (mono_ms() >= deadline)
+			return set_error(err, errlen, EX_UNAVAILABLE,
+				"--reload %d: no answer in %u s (is it a hello-server master "
+				"running as this user?)",
+				(int)pid, timeout_s);
+	}
+	if (result != 0)
+		return set_error(err, errlen,
+			result > 0 && result <= EX__MAX ? result : EX_SOFTWARE,
+			"--reload %d: the daemon kept its old message: it could not use its message "
+			"file (status %d); its log says why",
+			(int)pid, result);
+	return 0;
+}
