@@ -12,6 +12,8 @@
 /* How long any one wait may take before the test fails: generous, for sanitizer and valgrind
  * builds on a loaded machine. It bounds a hang; no assertion depends on it. */
 #define WAIT_MS 120000
+/* WAIT_MS scaled for a run that declares itself slower (CK_TIMEOUT_MULTIPLIER). */
+int64_t wait_ms(void);
 
 struct daemon_env {
 	rlim_t nofile;             /* 0: inherit */
