@@ -132,22 +132,21 @@ static int
 add_entry(struct quotes_builder *b, const char *raw, size_t len, char *err, size_t errlen)
 {
 	enum quote_verdict v = quote_judge(raw, len);
-	struct message m;
+	struct message m = { NULL, 0 };
 	size_t ocap = b->ncap * sizeof(*b->off), ncap = ocap;
 	int rc;
 
-	if (v == QUOTE_OK) {
-		/* The same conversion as a message's; judged first, so it cannot refuse. */
-		rc = message_convert(raw, len, &m, err, errlen);
-		if (rc != 0)
-			return rc;
-		if (m.len > QUOTE_MAX)
-			v = QUOTE_LONG;
-	}
+	/* Conversion only adds bytes: a long entry is known without converting it. */
+	if (v == QUOTE_OK && len > QUOTE_MAX)
+		v = QUOTE_LONG;
+	/* The same conversion as a message's; judged first, so only memory can fail it. */
+	if (v == QUOTE_OK && (rc = message_convert(raw, len, &m, err, errlen)) != 0)
+		return rc;
+	if (v == QUOTE_OK && m.len > QUOTE_MAX)
+		v = QUOTE_LONG;
 	if (v != QUOTE_OK) {
 		b->skipped[v]++;
-		if (v == QUOTE_LONG)
-			message_free(&m);
+		message_free(&m);
 		return 0;
 	}
 	if (b->len + m.len > QUOTES_TOTAL_MAX) {
