@@ -150,10 +150,10 @@ log_quotes(const struct server *s, const char *when)
 	char shown[ESCAPE_MAX], summary[256];
 
 	if (s->opt->quotes != NULL)
-		log_msg(LOG_INFO, "%squotes '%s': %s, %s", when,
+		log_msg(LOG_INFO, "%squotes '%s': %s; %s", when,
 			escape_str(shown, sizeof(shown), s->opt->quotes),
 			quotes_summary(&s->quotes, summary, sizeof(summary)),
-			s->opt->random_quote ? "a random one per connection" : "one per day");
+			s->opt->random_quote ? "a random quote per connection" : "the quote of the day");
 }
 
 static void

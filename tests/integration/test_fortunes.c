@@ -55,7 +55,7 @@ START_TEST(serves_the_days_fortune)
 	const char *want[2];
 
 	daemon_start(&d, args);
-	snprintf(line, sizeof(line), "quotes '%s': %s, one per day", FORTUNES,
+	snprintf(line, sizeof(line), "quotes '%s': %s; the quote of the day", FORTUNES,
 		quotes_summary(&q, summary, sizeof(summary)));
 	daemon_wait_log(&d, line, 0);
 	want[0] = quote_text(&q, qotd_day_index(qotd_local_day(time(NULL)), q.count), &want_len[0]);

@@ -50,7 +50,7 @@ START_TEST(the_quote_alone_or_after_the_message)
 		daemon_start(&d, args);
 		ck_assert_uint_eq(fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf)), 10);
 		ck_assert_str_eq(buf, "only one\r\n");
-		daemon_wait_log(&d, "1 quote from 1 file; skipped 0, one per day", 0);
+		daemon_wait_log(&d, "1 quote from 1 file; skipped 0; the quote of the day", 0);
 		ck_assert_int_eq(daemon_stop(&d), 0);
 	}
 	{
@@ -126,7 +126,7 @@ START_TEST(random_quotes_differ)
 	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", path, "--random", "-q", NULL };
 
 	daemon_start(&d, args);
-	daemon_wait_log(&d, "1000 quotes from 1 file; skipped 0, a random one per connection", 0);
+	daemon_wait_log(&d, "1000 quotes from 1 file; skipped 0; a random quote per connection", 0);
 	for (int i = 0; i < 40; i++) {
 		unsigned k;
 
