@@ -133,7 +133,7 @@ add_entry(struct quotes_builder *b, const char *raw, size_t len, char *err, size
 {
 	enum quote_verdict v = quote_judge(raw, len);
 	struct message m = { NULL, 0 };
-	size_t ocap = b->ncap * sizeof(*b->off), ncap = ocap;
+	size_t ncap = b->ncap * sizeof(*b->off); /* in bytes, as grow counts */
 	int rc;
 
 	/* Conversion only adds bytes: a long entry is known without converting it. */
@@ -149,10 +149,10 @@ add_entry(struct quotes_builder *b, const char *raw, size_t len, char *err, size
 		message_free(&m);
 		return 0;
 	}
-	if (b->len + m.len > QUOTES_TOTAL_MAX) {
+	if (b->len + m.len > (size_t)QUOTES_TOTAL_MAX) {
 		message_free(&m);
 		return set_error(err, errlen, EX_DATAERR,
-			"the quotes are larger than %d bytes in all", QUOTES_TOTAL_MAX);
+			"the quotes are larger than %ld bytes in all", QUOTES_TOTAL_MAX);
 	}
 	if (grow((void **)&b->text, &b->cap, b->len + m.len) != 0 ||
 		grow((void **)&b->off, &ncap, (b->n + 2) * sizeof(*b->off)) != 0) {
@@ -161,6 +161,10 @@ add_entry(struct quotes_builder *b, const char *raw, size_t len, char *err, size
 		return set_error(err, errlen, EX_OSERR, "out of memory for the quotes");
 	}
 	b->ncap = ncap / sizeof(*b->off);
+	if (b->text == NULL || b->off == NULL || m.data == NULL) { /* grow made room: never */
+		message_free(&m);
+		return set_error(err, errlen, EX_SOFTWARE, "lost the quotes' memory");
+	}
 	memcpy(b->text + b->len, m.data, m.len);
 	if (b->n == 0)
 		b->off[0] = 0;
@@ -279,7 +283,8 @@ load_fd(struct loader *l, int fd, const struct stat *st, const char *shown, char
 
 	if (st->st_size > QUOTES_FILE_MAX)
 		return set_error(err, errlen, EX_DATAERR,
-			"quote file '%s' is larger than the %d-byte limit", shown, QUOTES_FILE_MAX);
+			"quote file '%s' is larger than the %ld-byte limit", shown,
+			QUOTES_FILE_MAX);
 	/* One byte more than the file should have, to see it grow past the limit meanwhile. */
 	cap = (size_t)st->st_size + 1;
 	buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -291,9 +296,9 @@ load_fd(struct loader *l, int fd, const struct stat *st, const char *shown, char
 	} else if (got == cap) {
 		rc = set_error(err, errlen, EX_DATAERR, "quote file '%s' grew while being read",
 			shown);
-	} else if (l->total + got > QUOTES_TOTAL_MAX) {
+	} else if (l->total + got > (size_t)QUOTES_TOTAL_MAX) {
 		rc = set_error(err, errlen, EX_DATAERR,
-			"quote file '%s': the quotes are larger than %d bytes in all", shown,
+			"quote file '%s': the quotes are larger than %ld bytes in all", shown,
 			QUOTES_TOTAL_MAX);
 	} else {
 		l->total += got;
@@ -306,79 +311,24 @@ load_fd(struct loader *l, int fd, const struct stat *st, const char *shown, char
 	return rc;
 }
 
-/* Directory members that are not quote files: strfile's index, the .u8 links Debian adds, and
- * hidden files (editors' swap files among them). */
-static bool
-is_quote_name(const char *name)
+static int
+is_quote_name(const struct dirent *e)
 {
+	const char *name = e->d_name;
 	size_t len = strlen(name);
 
 	if (name[0] == '.')
-		return false;
+		return 0;
 	if (len >= 4 && strcmp(name + len - 4, ".dat") == 0)
-		return false;
+		return 0;
 	return !(len >= 3 && strcmp(name + len - 3, ".u8") == 0);
 }
 
+/* Byte order, not the locale's: two machines must see the same order. */
 static int
-by_name(const void *a, const void *b)
+by_name(const struct dirent **a, const struct dirent **b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The quote files of an open directory, sorted byte by byte (not by locale: two machines must
- * see the same order). dfd stays open. */
-static int
-list_dir(int dfd, char ***out, size_t *count)
-{
-	int own = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
-	DIR *d = own >= 0 ? fdopendir(own) : NULL;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-
-	*out = NULL;
-	*count = 0;
-	if (d == NULL) {
-		int saved = errno;
-
-		if (own >= 0)
-			close(own);
-		errno = saved;
-		return -1;
-	}
-	errno = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (!is_quote_name(e->d_name))
-			continue;
-		if (n == cap) {
-			char **grown = reallocarray(names, cap ? cap * 2 : 16, sizeof(*names));
-
-			if (grown == NULL)
-				break;
-			names = grown;
-			cap = cap ? cap * 2 : 16;
-		}
-		if ((names[n] = strdup(e->d_name)) == NULL)
-			break;
-		n++;
-		errno = 0;
-	}
-	if (errno != 0) {
-		int saved = errno;
-
-		while (n > 0)
-			free(names[--n]);
-		free(names);
-		closedir(d);
-		errno = saved;
-		return -1;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
-	*out = names;
-	*count = n;
-	return 0;
+	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
 /* Opens name in dfd only when it is a regular file: stat first, so that no FIFO or device is
@@ -403,26 +353,28 @@ open_member(int dfd, const char *name, struct stat *st)
 	return fd;
 }
 
+/* The quote files of a directory: not strfile's index (.dat), not the .u8 links Debian adds, not
+ * hidden files (editors' swap files among them); sorted by name. */
 static int
 load_dir(struct loader *l, int dfd, const char *path, char *err, size_t errlen)
 {
 	char shown[ESCAPE_MAX], full[PATH_MAX + 256];
-	char **names;
-	size_t n;
-	int rc = 0;
+	struct dirent **names;
+	int n, rc = 0;
 
 	escape_str(shown, sizeof(shown), path);
-	if (list_dir(dfd, &names, &n) != 0)
+	n = scandirat(dfd, ".", &names, is_quote_name, by_name);
+	if (n < 0)
 		return set_error(err, errlen, EX_NOINPUT, "quotes directory '%s': %s", shown,
 			strerror(errno));
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (int i = 0; i < n && rc == 0; i++) {
 		struct stat st;
 		int fd;
 
 		snprintf(full, sizeof(full), "%s%s%s", path,
-			path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
+			path[strlen(path) - 1] == '/' ? "" : "/", names[i]->d_name);
 		escape_str(shown, sizeof(shown), full);
-		fd = open_member(dfd, names[i], &st);
+		fd = open_member(dfd, names[i]->d_name, &st);
 		if (fd == -1)
 			rc = set_error(err, errlen, EX_NOINPUT, "quote file '%s': %s", shown,
 				strerror(errno));
@@ -431,7 +383,7 @@ load_dir(struct loader *l, int dfd, const char *path, char *err, size_t errlen)
 			close(fd);
 		}
 	}
-	for (size_t i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	if (rc == 0 && l->files == 0)

@@ -10,8 +10,8 @@
 #define QUOTE_MAX 512
 /* One quote file may be at most this large, and all of them together at most QUOTES_TOTAL_MAX:
  * the largest Debian collection (fortunes, 14,396 entries) is under 5 MiB in all. */
-#define QUOTES_FILE_MAX (16 * 1024 * 1024)
-#define QUOTES_TOTAL_MAX (64 * 1024 * 1024)
+#define QUOTES_FILE_MAX (16L * 1024 * 1024)
+#define QUOTES_TOTAL_MAX (64L * 1024 * 1024)
 
 /* Why an entry is not served; each skipped entry counts under the first reason that applies. */
 enum quote_verdict {

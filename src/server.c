@@ -153,7 +153,8 @@ log_quotes(const struct server *s, const char *when)
 		log_msg(LOG_INFO, "%squotes '%s': %s; %s", when,
 			escape_str(shown, sizeof(shown), s->opt->quotes),
 			quotes_summary(&s->quotes, summary, sizeof(summary)),
-			s->opt->random_quote ? "a random quote per connection" : "the quote of the day");
+			s->opt->random_quote ? "a random quote per connection"
+					     : "the quote of the day");
 }
 
 static void
