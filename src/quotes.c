@@ -103,6 +103,8 @@ quote_judge(const char *entry, size_t len)
 	return QUOTE_OK;
 }
 
+static const char *skipped_text(const struct quotes *q, char *buf, size_t len);
+
 /* ---- collecting entries ---------------------------------------------------------------- */
 
 /* Grows an anonymous private mapping: large buffers come straight from the kernel and go back
@@ -187,6 +189,8 @@ quotes_parse(struct quotes_builder *b, const char *buf, size_t len, char *err, s
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t eol = nl != NULL ? (size_t)(nl - buf) : len;
 
+		if (eol - pos == 2 && buf[pos] == '%' && buf[pos + 1] == '\r')
+			b->crlf_percent++;
 		if (eol - pos == 1 && buf[pos] == '%') {
 			if ((rc = add_entry(b, buf + start, pos - start, err, errlen)) != 0)
 				return rc;
@@ -217,8 +221,13 @@ quotes_seal(struct quotes_builder *b, struct quotes *q, char *err, size_t errlen
 	void *map;
 
 	if (b->n == 0) {
+		char why[256];
+		struct quotes none = { .crlf_percent = b->crlf_percent };
+
+		memcpy(none.skipped, b->skipped, sizeof(none.skipped));
 		quotes_builder_free(b);
-		return set_error(err, errlen, EX_DATAERR, "no usable quote");
+		return set_error(err, errlen, EX_DATAERR, "no usable quote; %s",
+			skipped_text(&none, why, sizeof(why)));
 	}
 	/* Shared, not private: fork copies no page table entry of a shared mapping (its pages are
 	 * found again on a fault), so the size of the collection costs the fork nothing. */
@@ -239,6 +248,7 @@ quotes_seal(struct quotes_builder *b, struct quotes *q, char *err, size_t errlen
 		.count = (uint32_t)b->n,
 	};
 	memcpy(q->skipped, b->skipped, sizeof(q->skipped));
+	q->crlf_percent = b->crlf_percent;
 	quotes_builder_free(b);
 	return 0;
 }
@@ -449,8 +459,9 @@ quote_text(const struct quotes *q, uint32_t i, size_t *len)
 	return q->text + q->off[i];
 }
 
-const char *
-quotes_summary(const struct quotes *q, char *buf, size_t len)
+/* "skipped 20: 2 with control bytes, 18 over 512 bytes" */
+static const char *
+skipped_text(const struct quotes *q, char *buf, size_t len)
 {
 	static const char *const why[QUOTE_VERDICTS] = {
 		[QUOTE_BLANK] = "empty",
@@ -465,9 +476,7 @@ quotes_summary(const struct quotes *q, char *buf, size_t len)
 
 	for (int v = QUOTE_OK + 1; v < QUOTE_VERDICTS; v++)
 		skipped += q->skipped[v];
-	n = snprintf(buf, len, "%u %s from %u %s; skipped %u", q->count,
-		q->count == 1 ? "quote" : "quotes", q->files, q->files == 1 ? "file" : "files",
-		skipped);
+	n = snprintf(buf, len, "skipped %u", skipped);
 	used = n > 0 ? (size_t)n : 0;
 	for (int v = QUOTE_OK + 1; v < QUOTE_VERDICTS && used < len; v++) {
 		if (q->skipped[v] == 0)
@@ -476,5 +485,20 @@ quotes_summary(const struct quotes *q, char *buf, size_t len)
 		used += n > 0 ? (size_t)n : 0;
 		sep = ", ";
 	}
+	if (q->crlf_percent > 0 && used < len)
+		snprintf(buf + used, len - used,
+			"; %u %s of '%%' with CRLF, not separators (a file with CRLF line ends?)",
+			q->crlf_percent, q->crlf_percent == 1 ? "line" : "lines");
+	return buf;
+}
+
+const char *
+quotes_summary(const struct quotes *q, char *buf, size_t len)
+{
+	char skipped[256];
+
+	snprintf(buf, len, "%u %s from %u %s; %s", q->count, q->count == 1 ? "quote" : "quotes",
+		q->files, q->files == 1 ? "file" : "files",
+		skipped_text(q, skipped, sizeof(skipped)));
 	return buf;
 }

@@ -191,7 +191,7 @@ START_TEST(nothing_usable_is_refused)
 
 	ck_assert_int_eq(quotes_parse(&b, S("\a\n%\n \n"), err, sizeof(err)), 0);
 	ck_assert_int_eq(quotes_seal(&b, &q, err, sizeof(err)), EX_DATAERR);
-	ck_assert(strstr(err, "no usable quote") != NULL);
+	ck_assert_str_eq(err, "no usable quote; skipped 2: 1 empty, 1 with control bytes");
 }
 END_TEST
 
@@ -365,6 +365,35 @@ START_TEST(refuses_a_file_over_the_cap)
 }
 END_TEST
 
+/* A CRLF file is one entry (strfile splits only at "%" + LF); the log says why. */
+START_TEST(crlf_file_gets_a_hint)
+{
+	struct quotes q;
+	char err[512], summary[512];
+	char *big = malloc(2000);
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(big);
+	for (int i = 0; i < 100; i++) {
+		memcpy(big + n, "quote\r\n%\r\n", 10);
+		n += 10;
+	}
+	ck_assert_int_eq(quotes_load(write_file("crlf", big, n), &q, err, sizeof(err)), EX_DATAERR);
+	ck_assert_msg(strstr(err,
+			      "no usable quote; skipped 1: 1 over 512 bytes; 100 lines of '%' "
+			      "with CRLF, not separators") != NULL,
+		"%s", err);
+	ck_assert_int_eq(quotes_load(write_file("crlf", S("a\r\n%\r\nb\r\n")), &q, err,
+				 sizeof(err)),
+		0);
+	ck_assert_str_eq(quotes_summary(&q, summary, sizeof(summary)),
+		"1 quote from 1 file; skipped 0; 1 line of '%' with CRLF, not separators (a file "
+		"with CRLF line ends?)");
+	quotes_free(&q);
+	free(big);
+}
+END_TEST
+
 START_TEST(refuses_files_with_nothing_usable)
 {
 	struct quotes q;
@@ -443,6 +472,7 @@ quotes_suite(void)
 	tcase_add_test(tc, refuses_bad_paths);
 	tcase_add_test(tc, refuses_a_file_over_the_cap);
 	tcase_add_test(tc, refuses_files_with_nothing_usable);
+	tcase_add_test(tc, crlf_file_gets_a_hint);
 	tcase_add_test(tc, unreadable_file);
 	tcase_add_test(tc, reads_fortunes_min);
 	suite_add_tcase(s, tc);
