@@ -48,8 +48,26 @@ stop() {
 
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/${3:-status}"; }
 
+# CPU time of the master and its reaped children, in clock ticks: less at the mercy of the
+# machine's other load than a rate is.
+cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat"; }
+
+# Sets rate (connections per second of the whole run) and cpu (CPU microseconds per connection,
+# master and children). With an expected text, every client must have got it.
 run_load() {
-	"$load" -p "$port" -n "$total" -c 32 -S 32 -E "$1" -q | sed -n 's/.*conn_per_s=\([0-9.]*\).*/\1/p'
+	local before after result
+	before=$(cpu_ticks)
+	result=$("$load" -p "$port" -n "$total" -c 32 -S 32 ${1:+-E "$1"} -q || true)
+	if [[ -n $1 && $result != *" errors=0 "* ]]; then
+		echo "clients failed: $result" >&2
+		exit 1
+	fi
+	rate=$(sed -n 's/.*elapsed_s=\([0-9.]*\).*/\1/p' <<<"$result" |
+		awk -v n="$total" '{ printf "%.0f", n / $1 }')
+	# The last children are reaped once the load has its last EOF: wait for them.
+	while pgrep -P "$pid" >/dev/null; do sleep 0.01; done
+	after=$(cpu_ticks)
+	cpu=$(((after - before) * 1000000 / $(getconf CLK_TCK) / total))
 }
 
 echo "quote file: $entries entries, $(stat -c %s "$dir/quotes") bytes"
@@ -71,32 +89,32 @@ exec 3>&-
 holder=
 
 # The day's quote is one text all day: what every client must get.
-"$load" -p "$port" -n 1 -e x -q >/dev/null 2>&1 || true
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 cat <&3 >"$dir/expect"
 exec 3>&-
 printf 'Hello World!\r\n' >"$dir/hello"
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-qs=()
-ms=()
-rs=()
+qs=() qc=() ms=() mc=() rs=() rc=()
 rounds=${ROUNDS:-5}
-# Alternating, so that the machine's other load falls on both alike.
+# Alternating, so that the machine's other load falls on all alike. --random gives every client
+# a different text, which hello-load counts as wrong; its rate still counts every connection.
 for ((round = 1; round <= rounds; round++)); do
-	qs+=("$(run_load "$dir/expect")")
+	run_load "$dir/expect"
+	qs+=("$rate") qc+=("$cpu")
 	stop
 	start -m 'Hello World!'
-	ms+=("$(run_load "$dir/hello")")
+	run_load "$dir/hello"
+	ms+=("$rate") mc+=("$cpu")
 	stop
-	# --random: every client a different text, so hello-load counts them as wrong; the rate
-	# still counts every connection served.
 	start -Q "$dir/quotes" --random
-	rs+=("$( ("$load" -p "$port" -n "$total" -c 32 -S 32 -q || true) |
-		sed -n 's/.*elapsed_s=\([0-9.]*\).*/\1/p')")
+	run_load ''
+	rs+=("$rate") rc+=("$cpu")
 	stop
 	start -Q "$dir/quotes"
-	echo "round $round: conn/s one message ${ms[-1]}, day's quote ${qs[-1]}, random: $total in ${rs[-1]} s"
+	echo "round $round: conn/s (CPU us per connection): one message ${ms[-1]} (${mc[-1]})," \
+		"day's quote ${qs[-1]} (${qc[-1]}), random ${rs[-1]} (${rc[-1]})"
 done
 stop
-echo "median conn/s: one message $(median "${ms[@]}"), day's quote of $entries $(median "${qs[@]}");" \
-	"random: $total connections in $(median "${rs[@]}") s"
+echo "median conn/s (CPU us per connection): one message $(median "${ms[@]}") ($(median "${mc[@]}"))," \
+	"day's quote of $entries $(median "${qs[@]}") ($(median "${qc[@]}"))," \
+	"random $(median "${rs[@]}") ($(median "${rc[@]}"))"
