@@ -27,7 +27,7 @@ teardown(void)
 static const char *
 write_numbered(struct daemon *dm, const char *name, unsigned n, char *path, size_t len)
 {
-	size_t cap = (size_t)n * 16 + 1, used = 0;
+	size_t cap = (size_t)n * 20 + 1, used = 0;
 	char *text = malloc(cap);
 
 	ck_assert_ptr_nonnull(text);
@@ -195,6 +195,65 @@ START_TEST(five_hundred_get_message_and_quote)
 }
 END_TEST
 
+/* A field of /proc/PID/FILE, in kB (-1 when absent). */
+static long
+proc_kb(pid_t pid, const char *file, const char *field)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, field, strlen(field)) == 0)
+			kb = strtol(line + strlen(field), NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/* 100,000 entries (7 MB): the master stays under 64 MiB at its peak, and a child holding a
+ * client has no more than 128 KiB of its own: the quotes are shared, not copied. */
+START_TEST(a_large_collection_costs_a_child_nothing)
+{
+	char path[200], task[64], buf[512];
+	long peak, uss;
+	pid_t kid = 0;
+	int fd;
+	FILE *f;
+
+	if (under_valgrind())
+		return; /* memcheck's own memory is in every process: nothing to learn */
+	write_numbered(&d, "q", 100000, path, sizeof(path));
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", path, "-q", NULL };
+
+	daemon_start(&d, args);
+	daemon_wait_log(&d, "100000 quotes from 1 file; skipped 0", 0);
+	peak = proc_kb(d.pid, "status", "VmHWM:");
+	fd = open_client(NULL, "127.0.0.1", d.port);
+	daemon_wait_children_at_least(&d, 1);
+	snprintf(task, sizeof(task), "/proc/%d/task/%d/children", (int)d.pid, (int)d.pid);
+	f = fopen(task, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &kid), 1);
+	fclose(f);
+	uss = proc_kb(kid, "smaps_rollup", "Private_Clean:") +
+		proc_kb(kid, "smaps_rollup", "Private_Dirty:");
+	printf("100000 quotes: master peak %ld kB, a child's private memory (USS) %ld kB\n", peak,
+		uss);
+#ifndef __SANITIZE_ADDRESS__ /* ASan's shadow memory and quarantine are no part of ours */
+	ck_assert_msg(peak > 0 && peak < 64 * 1024, "the master's peak is %ld kB", peak);
+#endif
+	ck_assert_msg(uss > 0 && uss <= 128, "a child has %ld kB of its own", uss);
+	ck_assert_uint_gt(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	daemon_wait_children_at_most(&d, 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* Refusals: one line naming the path, a sysexits code, and never a wait on a FIFO. */
 START_TEST(refusals_name_the_path)
 {
@@ -261,6 +320,7 @@ quotes_suite(void)
 	tcase_add_test(tc, sighup_reads_the_quotes_again);
 	tcase_add_test(tc, five_hundred_get_message_and_quote);
 	tcase_add_test(tc, refusals_name_the_path);
+	tcase_add_test(tc, a_large_collection_costs_a_child_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
