@@ -475,6 +475,7 @@ reload_quotes(struct server *s)
 	struct quotes fresh;
 	char err[512];
 
+	tzset(); /* a time zone changed in /etc/localtime moves the quotes' midnight */
 	if (quotes_load(s->opt->quotes, &fresh, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old quotes: %s", err);
 		return;

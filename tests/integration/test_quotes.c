@@ -2,10 +2,14 @@
  * instances, --random, SIGHUP, and every refusal at start-up. Files made here; the real
  * fortunes-min files are test_fortunes.c's. */
 #include <check.h>
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,6 +182,60 @@ START_TEST(sighup_reads_the_quotes_again)
 }
 END_TEST
 
+/* The quote of the day in zone tz, seen before or after the fetch into buf. */
+static void
+expect_todays_in(const char *tz, const char *buf, unsigned n)
+{
+	ck_assert_int_eq(setenv("TZ", tz, 1), 0);
+	tzset();
+	expect_todays(buf, n);
+	ck_assert_int_eq(unsetenv("TZ"), 0);
+	tzset();
+}
+
+static bool
+bind_zone(const char *zone)
+{
+	char src[128];
+
+	snprintf(src, sizeof(src), "/usr/share/zoneinfo/%s", zone);
+	return mount(src, "/etc/localtime", NULL, MS_BIND, NULL) == 0;
+}
+
+/* SIGHUP reads a changed /etc/localtime too: the quote follows the new zone's date. In a mount
+ * namespace of this test's own, where /etc/localtime is another zone's file; UTC+14 and UTC-11
+ * are never on the same date. Needs root (CAP_SYS_ADMIN) for the namespace. */
+START_TEST(sighup_reads_a_changed_time_zone)
+{
+	char path[200], buf[512];
+
+	if (geteuid() != 0 || getenv("TZ") != NULL ||
+		access("/usr/share/zoneinfo/Pacific/Kiritimati", R_OK) != 0) {
+		puts("skipped sighup_reads_a_changed_time_zone: needs root, no TZ, and tzdata");
+		return;
+	}
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		!bind_zone("Pacific/Kiritimati")) {
+		printf("skipped sighup_reads_a_changed_time_zone: no mount namespace: %s\n",
+			strerror(errno));
+		return;
+	}
+	write_numbered(&d, "q", 1000, path, sizeof(path));
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", path, "-q", NULL };
+
+	daemon_start(&d, args);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays_in("Pacific/Kiritimati", buf, 1000);
+	ck_assert_int_eq(umount2("/etc/localtime", 0), 0);
+	ck_assert(bind_zone("Pacific/Pago_Pago"));
+	daemon_signal(&d, SIGHUP);
+	daemon_wait_log(&d, "SIGHUP: read again quotes", 0);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays_in("Pacific/Pago_Pago", buf, 1000);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* Every client gets exactly message and quote, under load. */
 START_TEST(five_hundred_get_message_and_quote)
 {
@@ -318,6 +376,7 @@ quotes_suite(void)
 	tcase_add_test(tc, instances_agree_on_the_days_quote);
 	tcase_add_test(tc, random_quotes_differ);
 	tcase_add_test(tc, sighup_reads_the_quotes_again);
+	tcase_add_test(tc, sighup_reads_a_changed_time_zone);
 	tcase_add_test(tc, five_hundred_get_message_and_quote);
 	tcase_add_test(tc, refusals_name_the_path);
 	tcase_add_test(tc, a_large_collection_costs_a_child_nothing);
