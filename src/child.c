@@ -2,12 +2,16 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "greet.h"
 #include "log.h"
 #include "proctitle.h"
+#include "qotd.h"
 #include "util.h"
 
 /* The master blocks the signals it reads from a signalfd. A child must die of SIGTERM again (the
@@ -38,19 +42,70 @@ keep_only(int client, int log)
 	close_range((unsigned)hi + 1, ~0u, 0);
 }
 
+/* The quote this client gets. The child picks it, so the master does no work per connection;
+ * it touches only the pages of that one quote. */
+static const char *
+pick_quote(const struct child_job *job, size_t *len)
+{
+	const struct quotes *q = job->quotes;
+	int64_t day;
+	uint32_t i;
+
+	if (job->random_quote || (day = qotd_local_day(time(NULL))) == INT64_MIN)
+		i = qotd_random_index(q->count);
+	else
+		i = qotd_day_index(day, q->count);
+	return quote_text(q, i, len);
+}
+
+/* The message, then the quote: one buffer, so that both leave in one segment when they fit. A
+ * small one on the stack; only a large --message-file costs a heap block. */
+static const char *
+compose(const struct child_job *job, char *small, size_t cap, size_t *len, char **owned)
+{
+	const struct message *m = job->msg;
+	size_t qlen;
+	const char *quote;
+	char *buf;
+
+	if (job->quotes == NULL) {
+		*len = m->len;
+		return m->data;
+	}
+	quote = pick_quote(job, &qlen);
+	if (m->len == 0) {
+		*len = qlen;
+		return quote;
+	}
+	buf = m->len + qlen <= cap ? small : (*owned = malloc(m->len + qlen));
+	if (buf == NULL) { /* out of memory: the message is still a greeting */
+		*len = m->len;
+		return m->data;
+	}
+	memcpy(buf, m->data, m->len);
+	memcpy(buf + m->len, quote, qlen);
+	*len = m->len + qlen;
+	return buf;
+}
+
 _Noreturn void
 child_run(const struct child_job *job)
 {
 	int64_t start = mono_ms();
 	char host[ADDR_TEXT_MAX], how[128];
 	struct greet_result r;
+	char small[1024], *owned = NULL;
+	const char *text;
+	size_t len;
 
 	restore_signals();
 	keep_only(job->fd, log_fd());
 	log_child();
 	format_host(job->peer, host, sizeof(host));
 	proctitle_set("greeting %s", host);
-	greet(job->fd, job->msg->data, job->msg->len, start + (int64_t)job->timeout * 1000, &r);
+	text = compose(job, small, sizeof(small), &len, &owned);
+	greet(job->fd, text, len, start + (int64_t)job->timeout * 1000, &r);
+	free(owned);
 	if (!job->quiet || r.end == GREET_ERROR) {
 		int64_t ms = mono_ms() - start;
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "message.h"
+#include "quotes.h"
 
 struct child_job {
 	int fd;                      /* the accepted client, non-blocking */
@@ -13,6 +14,8 @@ struct child_job {
 	const struct message *msg;
 	unsigned timeout; /* seconds, for the whole life of the child */
 	bool quiet;
+	const struct quotes *quotes; /* NULL: the message alone */
+	bool random_quote;           /* else the quote of the day */
 };
 
 /* Keeps only the client and the log, greets, logs one line, and exits: 0 when the exchange

@@ -19,6 +19,10 @@ static const char usage_text[] =
 	"                               ([::1]:2323); default: every address, IPv6 and IPv4\n"
 	"  -m, --message TEXT           the greeting (default \"Hello World!\")\n"
 	"  -M, --message-file FILE      read the greeting from FILE; SIGHUP reads it again\n"
+	"  -Q, --quotes PATH            serve the quote of the day from a fortune file or a\n"
+	"                               directory of them, after -m/-M if given; SIGHUP\n"
+	"                               reads it again\n"
+	"      --random                 with --quotes: a random quote for every client\n"
 	"  -b, --backlog N              listen backlog (default: the system maximum)\n"
 	"  -c, --max-children N         children alive at once; at N, stop accepting (default 256)\n"
 	"  -s, --max-per-source N       children per IPv4 address or IPv6 /64; 0 = no limit\n"
@@ -43,12 +47,14 @@ options_usage(FILE *f)
 }
 
 /* Long options without a short one: values above every character. */
-enum { OPT_RELOAD = 256 };
+enum { OPT_RELOAD = 256, OPT_RANDOM };
 
 static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "message", required_argument, NULL, 'm' },
 	{ "message-file", required_argument, NULL, 'M' },
+	{ "quotes", required_argument, NULL, 'Q' },
+	{ "random", no_argument, NULL, OPT_RANDOM },
 	{ "backlog", required_argument, NULL, 'b' },
 	{ "max-children", required_argument, NULL, 'c' },
 	{ "max-per-source", required_argument, NULL, 's' },
@@ -63,7 +69,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char short_options[] = ":l:m:M:b:c:s:a:x:t:u:dqhV";
+static const char short_options[] = ":l:m:M:Q:b:c:s:a:x:t:u:dqhV";
 
 static const char *
 long_name(int c)
@@ -175,6 +181,14 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 			return set_error(err, errlen, EX_USAGE, "--message-file '' is empty");
 		o->message_file = arg;
 		return 0;
+	case 'Q':
+		if (*arg == '\0')
+			return set_error(err, errlen, EX_USAGE, "--quotes '' is empty");
+		o->quotes = arg;
+		return 0;
+	case OPT_RANDOM:
+		o->random_quote = true;
+		return 0;
 	case 'a':
 		return add_cidr(&o->allow, &o->nallow, arg, err, errlen);
 	case 'x':
@@ -284,6 +298,8 @@ options_parse(struct options *o, int argc, char *argv[], char *err, size_t errle
 	if (rc == 0 && o->message_text != NULL && o->message_file != NULL)
 		rc = set_error(err, errlen, EX_USAGE,
 			"--message and --message-file exclude each other");
+	if (rc == 0 && o->random_quote && o->quotes == NULL)
+		rc = set_error(err, errlen, EX_USAGE, "--random needs --quotes");
 	if (rc == 0)
 		rc = parse_positional(o, argc, argv, err, errlen);
 	if (rc == 0)

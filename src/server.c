@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acl.h"
@@ -27,6 +28,7 @@
 #include "privdrop.h"
 #include "proctitle.h"
 #include "reload.h"
+#include "quotes.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -43,6 +45,7 @@ struct server {
 	struct listener *listeners;
 	size_t nlisteners;
 	struct message msg;
+	struct quotes quotes; /* count 0 without --quotes */
 	struct children *children;
 	struct acl acl;
 	struct events ev;
@@ -93,6 +96,8 @@ load_message(struct server *s, char *err, size_t errlen)
 
 	if (s->opt->message_file != NULL)
 		return message_load_file(s->opt->message_file, &s->msg, err, errlen);
+	if (s->opt->message_text == NULL && s->opt->quotes != NULL)
+		return 0; /* the quote alone */
 	return message_convert(text, strlen(text), &s->msg, err, errlen);
 }
 
@@ -142,6 +147,19 @@ warn_if_long(const struct message *m)
 }
 
 static void
+log_quotes(const struct server *s, const char *when)
+{
+	char shown[ESCAPE_MAX], summary[256];
+
+	if (s->opt->quotes != NULL)
+		log_msg(LOG_INFO, "%squotes '%s': %s; %s", when,
+			escape_str(shown, sizeof(shown), s->opt->quotes),
+			quotes_summary(&s->quotes, summary, sizeof(summary)),
+			s->opt->random_quote ? "a random quote per connection"
+					     : "the quote of the day");
+}
+
+static void
 log_start(const struct server *s, bool activated)
 {
 	char names[1024] = "";
@@ -165,6 +183,7 @@ log_start(const struct server *s, bool activated)
 		log_msg(LOG_NOTICE,
 			"sockets from systemd: PORT, --listen and --backlog are ignored");
 	warn_if_long(&s->msg);
+	log_quotes(s, "");
 	if (geteuid() == 0)
 		log_msg(LOG_WARNING, "running as root: consider --user, or a systemd unit");
 }
@@ -193,6 +212,9 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 			strerror(errno));
 	if ((rc = load_message(s, err, errlen)) != 0)
 		return rc;
+	if (o->quotes != NULL && (rc = quotes_load(o->quotes, &s->quotes, err, errlen)) != 0)
+		return rc;
+	tzset(); /* once, here: a child's localtime_r then reads no time zone file */
 	s->children = children_new(o->max_children);
 	if (s->children == NULL)
 		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
@@ -224,6 +246,7 @@ server_free(struct server *s)
 		return;
 	listeners_close(s->listeners, s->nlisteners);
 	message_free(&s->msg);
+	quotes_free(&s->quotes);
 	children_free(s->children);
 	notify_close(&s->notify);
 	if (s->sigfd >= 0)
@@ -300,7 +323,8 @@ spawn(struct server *s, int fd, const struct sockaddr *peer, const struct srckey
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct child_job job = { fd, peer, &s->msg, s->opt->timeout, s->opt->quiet };
+		struct child_job job = { fd, peer, &s->msg, s->opt->timeout, s->opt->quiet,
+			s->opt->quotes != NULL ? &s->quotes : NULL, s->opt->random_quote };
 
 		child_run(&job);
 	}
@@ -447,17 +471,38 @@ reap(struct server *s)
 	}
 }
 
+static int
+reload_quotes(struct server *s)
+{
+	struct quotes fresh;
+	char err[512];
+	int rc;
+
+	tzset(); /* a time zone changed in /etc/localtime moves the quotes' midnight */
+	if ((rc = quotes_load(s->opt->quotes, &fresh, err, sizeof(err))) != 0) {
+		log_msg(LOG_ERR, "SIGHUP: keeping the old quotes: %s", err);
+		return rc;
+	}
+	quotes_free(&s->quotes);
+	s->quotes = fresh;
+	log_quotes(s, "SIGHUP: read again ");
+	return 0;
+}
+
 /* Returns 0, or the sysexits code of a message file that could not be used. */
 static int
 reload(struct server *s)
 {
 	char err[512], shown[ESCAPE_MAX];
 	struct message fresh;
-	int rc = 0;
+	int rc = 0, quotes_rc = 0;
 
 	notify_send(&s->notify, "RELOADING=1");
+	if (s->opt->quotes != NULL)
+		quotes_rc = reload_quotes(s);
 	if (s->opt->message_file == NULL) {
-		log_msg(LOG_NOTICE, "SIGHUP: no --message-file to read again");
+		if (s->opt->quotes == NULL)
+			log_msg(LOG_NOTICE, "SIGHUP: no --message-file to read again");
 	} else if ((rc = message_load_file(s->opt->message_file, &fresh, err, sizeof(err))) != 0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old message: %s", err);
 	} else {
@@ -468,7 +513,7 @@ reload(struct server *s)
 		warn_if_long(&s->msg);
 	}
 	notify_send(&s->notify, "READY=1");
-	return rc;
+	return rc != 0 ? rc : quotes_rc;
 }
 
 static void

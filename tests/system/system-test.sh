@@ -309,6 +309,24 @@ await_journal "a --max-per-source refusal in the journal" 1 \
 	'^refused 127\.0\.0\.1 port [0-9]+: .*--max-per-source' -u hello-server
 say "port $ALT_PORT from the drop-in, --max-per-source 1 from $SYSCONFDIR/default/hello-server"
 
+# --quotes under the unit's sandbox: ProtectSystem=strict leaves /usr/share readable. The
+# container's /usr is the host's, so the host's fortune files are there (package fortunes-min).
+if [[ -r /usr/share/games/fortunes/fortunes ]]; then
+	printf 'HELLO_SERVER_OPTIONS="--timeout 5 --quotes /usr/share/games/fortunes"\n' \
+		>"$STAGE/etc/default/hello-server"
+	in_ct systemctl restart hello-server || fail "systemctl restart hello-server failed"
+	greet 127.0.0.1 "$ALT_PORT" "$WORK/got" || fail "no greeting with --quotes"
+	head -n 1 "$WORK/got" | cmp -s - "$WORK/new" ||
+		fail "with --quotes the greeting does not start with the message: $(head -n 1 "$WORK/got")"
+	(($(wc -l <"$WORK/got") >= 2)) && [[ $(tail -c 2 "$WORK/got" | od -An -c | tr -d ' ') == '\r\n' ]] ||
+		fail "with --quotes no quote followed the message: $(od -An -c "$WORK/got" | head -n 5)"
+	await_journal "the quotes read in the sandbox" 1 \
+		"^quotes '/usr/share/games/fortunes': [0-9]+ quotes from [0-9]+ files" -u hello-server
+	say "--quotes /usr/share/games/fortunes served under ProtectSystem=strict"
+else
+	say "SKIP --quotes: no /usr/share/games/fortunes (install the Debian package fortunes-min)"
+fi
+
 timeout 60 nsenter -t "$INIT" -a systemctl stop hello-server.socket hello-server.service ||
 	fail "systemctl stop hello-server.socket hello-server failed"
 leftover=$(in_ct pgrep -a -f 'hello-server' || true)

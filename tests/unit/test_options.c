@@ -61,6 +61,9 @@ static const struct {
 	{ { "-m", "" }, EX_USAGE, "--message '' is empty" },
 	{ { "-M", "" }, EX_USAGE, "--message-file '' is empty" },
 	{ { "-m", "a", "-M", "f" }, EX_USAGE, "exclude each other" },
+	{ { "-Q", "" }, EX_USAGE, "--quotes '' is empty" },
+	{ { "--random" }, EX_USAGE, "--random needs --quotes" },
+	{ { "--random=yes", "-Q", "q" }, EX_USAGE, "'--random=yes'" },
 	{ { "-b", "0" }, EX_USAGE, "--backlog '0' is too small" },
 	{ { "-b", "x" }, EX_USAGE, "--backlog 'x' is not a number" },
 	{ { "--backlog=99999999999" }, EX_USAGE, "--backlog '99999999999' is too large" },
@@ -150,6 +153,30 @@ START_TEST(everything_given)
 	ck_assert_uint_eq(o.timeout, 3);
 	ck_assert_str_eq(o.user, "nobody");
 	ck_assert(o.debug && o.quiet);
+	ck_assert_ptr_null(o.quotes);
+	ck_assert(!o.random_quote);
+	options_free(&o);
+}
+END_TEST
+
+/* A quote file alone, with a message, and --random. */
+START_TEST(quotes_given)
+{
+	const char *const alone[] = { "-Q", "/q", NULL };
+	const char *const both[] = { "--quotes=/usr/share/games/fortunes", "-m", "hi", "--random",
+		NULL };
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), alone), 0);
+	ck_assert_str_eq(o.quotes, "/q");
+	ck_assert(!o.random_quote);
+	ck_assert_ptr_null(o.message_text);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), both), 0);
+	ck_assert_str_eq(o.quotes, "/usr/share/games/fortunes");
+	ck_assert_str_eq(o.message_text, "hi");
+	ck_assert(o.random_quote);
 	options_free(&o);
 }
 END_TEST
@@ -178,6 +205,7 @@ options_suite(void)
 	tcase_add_test(tc, unknown_option_shows_usage);
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, everything_given);
+	tcase_add_test(tc, quotes_given);
 	tcase_add_test(tc, help_and_version);
 	suite_add_tcase(s, tc);
 	return s;
