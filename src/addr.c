@@ -194,6 +194,28 @@ host_bits_clear(const uint8_t *addr, unsigned bytes, unsigned prefix)
 	return true;
 }
 
+/* Peers are compared unmapped (sockaddr_unmap), so ::ffff:a.b.c.d/(96+n) is stored as the
+ * IPv4 a.b.c.d/n it means. A shorter prefix would mix the mapped block with other IPv6
+ * addresses that no peer is ever seen as: refused rather than given a surprising meaning. */
+static int
+mapped_to_ipv4(struct cidr *c, const char *shown, char *err, size_t errlen)
+{
+	if (c->prefix < 96)
+		return set_error(err, errlen, EX_USAGE,
+			"IPv4-mapped CIDR '%s' needs a prefix length of 96 or more "
+			"(::ffff:a.b.c.d/(96+n) is the IPv4 a.b.c.d/n)",
+			shown);
+	memmove(c->addr, c->addr + 12, 4);
+	memset(c->addr + 4, 0, 12);
+	c->family = AF_INET;
+	c->prefix -= 96;
+	if (!host_bits_clear(c->addr, 4, c->prefix))
+		return set_error(err, errlen, EX_USAGE,
+			"CIDR '%s' has host bits set after the first %u bits", shown,
+			c->prefix + 96);
+	return 0;
+}
+
 int
 parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 {
@@ -231,6 +253,8 @@ parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 				bytes * 8);
 		c->prefix = (unsigned)v;
 	}
+	if (c->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)c->addr))
+		return mapped_to_ipv4(c, shown, err, errlen);
 	if (!host_bits_clear(c->addr, bytes, c->prefix))
 		return set_error(err, errlen, EX_USAGE,
 			"CIDR '%s' has host bits set after the first %u bits", shown, c->prefix);
