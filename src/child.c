@@ -41,22 +41,25 @@ _Noreturn void
 child_run(const struct child_job *job)
 {
 	int64_t start = mono_ms();
-	char host[ADDR_TEXT_MAX], how[128];
+	char who[PEER_TEXT_MAX], how[128];
 	struct greet_result r;
 
 	restore_signals();
 	keep_only(job->fd, log_fd());
 	log_child();
-	format_host(job->peer, host, sizeof(host));
-	setproctitle("greeting %s", host);
+	if (job->peer->relayed)
+		setproctitle("greeting %s via %s", job->peer->host, job->peer->via);
+	else
+		setproctitle("greeting %s", job->peer->host);
 	greet(job->fd, job->msg->data, job->msg->len, start + (int64_t)job->timeout * 1000, &r);
 	if (!job->quiet || r.end == GREET_ERROR) {
 		int64_t ms = mono_ms() - start;
 
+		peer_describe(job->peer, who, sizeof(who));
 		log_msg(r.end == GREET_ERROR ? LOG_ERR : LOG_INFO,
-			"%s port %u: sent %zu bytes in %lld.%03lld s, discarded %zu bytes, %s",
-			host, sockaddr_port(job->peer), r.sent, (long long)(ms / 1000),
-			(long long)(ms % 1000), r.discarded, greet_end_text(&r, how, sizeof(how)));
+			"%s: sent %zu bytes in %lld.%03lld s, discarded %zu bytes, %s", who, r.sent,
+			(long long)(ms / 1000), (long long)(ms % 1000), r.discarded,
+			greet_end_text(&r, how, sizeof(how)));
 	}
 	_exit(r.end == GREET_ERROR ? 1 : 0);
 }

@@ -6,13 +6,14 @@
 #include <sys/socket.h>
 
 #include "message.h"
+#include "peer.h"
 
 struct child_job {
-	int fd;                      /* the accepted client, non-blocking */
-	const struct sockaddr *peer; /* unmapped */
+	int fd; /* the accepted client, non-blocking */
+	const struct peer *peer;
 	const struct message *msg;
 	unsigned timeout; /* seconds, for the whole life of the child */
-	bool quiet;
+	bool quiet; /* no line for an ordinary end (the balancer's own connections are never told) */
 };
 
 /* Keeps only the client and the log, greets, logs one line, and exits: 0 when the exchange

@@ -25,6 +25,11 @@ static const char usage_text[] =
 	"                               (default 16)\n"
 	"  -a, --allow CIDR             serve only peers in CIDR; repeatable\n"
 	"  -x, --deny CIDR              refuse peers in CIDR; repeatable; wins over --allow\n"
+	"  -P, --proxy-from CIDR        peers in CIDR are balancers: each connection of theirs\n"
+	"                               must begin with a PROXY header (v1 or v2) naming the\n"
+	"                               client; repeatable\n"
+	"      --proxy-timeout SECONDS  the PROXY header must be complete this long after the\n"
+	"                               connection is accepted (default 3)\n"
 	"  -t, --timeout SECONDS        the longest a connection may last (default 10)\n"
 	"  -u, --user USER[:GROUP]      started as root: drop to USER after binding\n"
 	"  -d, --debug                  also write every log line to stderr\n"
@@ -38,6 +43,9 @@ options_usage(FILE *f)
 	fputs(usage_text, f);
 }
 
+/* Options with no short form. */
+enum { OPT_PROXY_TIMEOUT = 0x100 };
+
 static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "message", required_argument, NULL, 'm' },
@@ -47,6 +55,8 @@ static const struct option long_options[] = {
 	{ "max-per-source", required_argument, NULL, 's' },
 	{ "allow", required_argument, NULL, 'a' },
 	{ "deny", required_argument, NULL, 'x' },
+	{ "proxy-from", required_argument, NULL, 'P' },
+	{ "proxy-timeout", required_argument, NULL, OPT_PROXY_TIMEOUT },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "user", required_argument, NULL, 'u' },
 	{ "debug", no_argument, NULL, 'd' },
@@ -55,7 +65,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char short_options[] = ":l:m:M:b:c:s:a:x:t:u:dqhV";
+static const char short_options[] = ":l:m:M:b:c:s:a:x:P:t:u:dqhV";
 
 static const char *
 long_name(int c)
@@ -139,6 +149,10 @@ set_number(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		rc = parse_number(opt, arg, 0, 100000, &v, err, errlen);
 		o->max_per_source = (unsigned)v;
 		break;
+	case OPT_PROXY_TIMEOUT:
+		rc = parse_number(opt, arg, 1, 3600, &v, err, errlen);
+		o->proxy_timeout = (unsigned)v;
+		break;
 	default: /* 't' */
 		rc = parse_number(opt, arg, 1, 86400, &v, err, errlen);
 		o->timeout = (unsigned)v;
@@ -167,6 +181,8 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		return add_cidr(&o->allow, &o->nallow, arg, err, errlen);
 	case 'x':
 		return add_cidr(&o->deny, &o->ndeny, arg, err, errlen);
+	case 'P':
+		return add_cidr(&o->proxy_from, &o->nproxy_from, arg, err, errlen);
 	case 'u':
 		if (*arg == '\0')
 			return set_error(err, errlen, EX_USAGE, "--user '' is empty");
@@ -215,6 +231,7 @@ set_defaults(struct options *o)
 	o->max_children = DEFAULT_MAX_CHILDREN;
 	o->max_per_source = DEFAULT_MAX_PER_SOURCE;
 	o->timeout = DEFAULT_TIMEOUT;
+	o->proxy_timeout = DEFAULT_PROXY_TIMEOUT;
 }
 
 /* The positional PORT is the port of every --listen that names none, and of the default. */
@@ -279,8 +296,10 @@ options_free(struct options *o)
 	free(o->listen);
 	free(o->allow);
 	free(o->deny);
+	free(o->proxy_from);
 	o->listen = NULL;
 	o->allow = NULL;
 	o->deny = NULL;
-	o->nlisten = o->nallow = o->ndeny = 0;
+	o->proxy_from = NULL;
+	o->nlisten = o->nallow = o->ndeny = o->nproxy_from = 0;
 }

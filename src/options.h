@@ -13,6 +13,7 @@
 #define DEFAULT_MAX_CHILDREN 256
 #define DEFAULT_MAX_PER_SOURCE 16
 #define DEFAULT_TIMEOUT 10
+#define DEFAULT_PROXY_TIMEOUT 3
 
 struct options {
 	struct listen_spec *listen; /* nlisten of them; the default wildcard when none given */
@@ -29,7 +30,10 @@ struct options {
 	size_t nallow;
 	struct cidr *deny;
 	size_t ndeny;
-	const char *user; /* -u USER[:GROUP] as given */
+	struct cidr *proxy_from; /* peers whose connections begin with a PROXY header */
+	size_t nproxy_from;
+	unsigned proxy_timeout; /* seconds from accept to a complete header */
+	const char *user;       /* -u USER[:GROUP] as given */
 	bool debug;
 	bool quiet;
 	bool show_usage; /* the error is an unknown option: print the usage after it */

@@ -15,15 +15,19 @@
 #include <unistd.h>
 
 #include "acl.h"
+#include "admission.h"
 #include "child.h"
 #include "children.h"
 #include "config.h"
+#include "deadline.h"
 #include "escape.h"
 #include "events.h"
 #include "listen.h"
 #include "log.h"
 #include "message.h"
 #include "notify.h"
+#include "peer.h"
+#include "pending.h"
 #include "privdrop.h"
 #include "util.h"
 
@@ -36,28 +40,36 @@
 /* After SIGTERM reaches the children that outlived the drain, how long before SIGKILL. */
 #define KILL_GRACE_MS 5000
 
+/* The stop sequence, in order. Each phase but the first and the last ends at phase_deadline. */
+enum phase {
+	SERVING,
+	DRAINING,    /* listeners closed; children and pending headers finish on their own */
+	TERMINATING, /* the children left got SIGTERM */
+	KILLED,      /* ... and then SIGKILL */
+};
+
 struct server {
 	const struct options *opt;
 	struct listener *listeners;
 	size_t nlisteners;
 	struct message msg;
 	struct children *children;
-	struct acl acl;
+	struct admission admission;
+	struct pending_set *pending; /* NULL without --proxy-from */
 	struct events ev;
 	struct notifier notify;
 	int sigfd;
+	struct pollfd *pollset;
 	uint64_t served;
+	uint64_t balancer_own; /* the balancers' own connections (health checks) greeted */
 	int64_t started;
 
 	int64_t paused_until; /* accept or fork failed: not accepting until then */
 	int backoff_ms;
 	bool at_cap;
 
-	bool stopping;
-	int64_t stop_deadline; /* then the remaining children get SIGTERM */
-	bool terminated;
-	int64_t kill_deadline; /* then SIGKILL */
-	bool killed;
+	enum phase phase;
+	int64_t phase_deadline;
 
 	bool status_dirty;
 	int64_t status_due;
@@ -167,6 +179,8 @@ log_start(const struct server *s, bool activated)
 		log_msg(LOG_WARNING, "running as root: consider --user, or a systemd unit");
 }
 
+static void reap_now(void *ctx);
+
 int
 server_setup(struct server **out, const struct options *o, char *err, size_t errlen)
 {
@@ -183,7 +197,6 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	s->sigfd = -1;
 	s->notify.fd = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
-	s->acl = (struct acl){ o->allow, o->nallow, o->deny, o->ndeny };
 	events_init(&s->ev, EVENTS_INTERVAL_MS);
 	*out = s;
 	if (ensure_stdio() != 0)
@@ -195,6 +208,13 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (s->children == NULL)
 		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
 			o->max_children);
+	s->admission = (struct admission){ { o->allow, o->nallow, o->deny, o->ndeny },
+		o->max_per_source, s->children, reap_now, s };
+	/* Direct clients pay nothing for the PROXY protocol: no buffers unless it is used. */
+	if (o->nproxy_from > 0 && (s->pending = pending_new(o->max_children)) == NULL)
+		return set_error(err, errlen, EX_OSERR,
+			"out of memory for %u pending PROXY headers", o->max_children);
+
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
@@ -223,6 +243,8 @@ server_free(struct server *s)
 	listeners_close(s->listeners, s->nlisteners);
 	message_free(&s->msg);
 	children_free(s->children);
+	pending_free(s->pending);
+	free(s->pollset);
 	notify_close(&s->notify);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
@@ -237,18 +259,42 @@ refused(const struct server *s)
 	return s->ev.count[EV_SOURCE] + s->ev.count[EV_DENIED];
 }
 
+static uint64_t
+bad_headers(const struct server *s)
+{
+	return s->ev.count[EV_PROXY_MISSING] + s->ev.count[EV_PROXY_TRUNCATED] +
+		s->ev.count[EV_PROXY_BAD] + s->ev.count[EV_PROXY_SLOW];
+}
+
 static void
 send_status(struct server *s, int64_t now)
 {
 	char state[256];
-
 	unsigned n = children_count(s->children);
-
-	snprintf(state, sizeof(state), "STATUS=%u %s, %" PRIu64 " served, %" PRIu64 " refused", n,
+	int len = snprintf(state, sizeof(state),
+		"STATUS=%u %s, %" PRIu64 " served, %" PRIu64 " refused", n,
 		n == 1 ? "child" : "children", s->served, refused(s));
+
+	if (s->pending != NULL && len > 0 && (size_t)len < sizeof(state))
+		snprintf(state + len, sizeof(state) - (size_t)len,
+			", %" PRIu64 " balancer checks, %" PRIu64 " bad PROXY headers",
+			s->balancer_own, bad_headers(s));
 	notify_send(&s->notify, state);
 	s->status_dirty = false;
 	s->status_due = now + STATUS_INTERVAL_MS;
+}
+
+static void
+log_proxy_status(const struct server *s)
+{
+	const uint64_t *n = s->ev.count;
+
+	log_msg(LOG_INFO,
+		"status: %u PROXY headers pending, %" PRIu64 " balancer checks greeted; closed "
+		"without a greeting: %" PRIu64 " without a header, %" PRIu64
+		" part way through one, %" PRIu64 " with a bad one, %" PRIu64 " at --proxy-timeout",
+		pending_count(s->pending), s->balancer_own, n[EV_PROXY_MISSING],
+		n[EV_PROXY_TRUNCATED], n[EV_PROXY_BAD], n[EV_PROXY_SLOW]);
 }
 
 static void
@@ -265,11 +311,19 @@ log_status(const struct server *s, int64_t now)
 		alive, alive == 1 ? "child" : "children", s->served, n[EV_SOURCE], n[EV_DENIED],
 		n[EV_CAP], n[EV_ACCEPT_FAIL], n[EV_FORK_FAIL],
 		(long long)((now - s->started) / 1000));
+	if (s->pending != NULL)
+		log_proxy_status(s);
 }
 
-/* ---- accepting ------------------------------------------------------------------------- */
+/* ---- admitting a client ---------------------------------------------------------------- */
 
 static void reap(struct server *s);
+
+static void
+reap_now(void *ctx)
+{
+	reap(ctx);
+}
 
 static void
 back_off(struct server *s, int64_t now)
@@ -280,78 +334,117 @@ back_off(struct server *s, int64_t now)
 }
 
 static void
-refuse(struct server *s, int fd, enum event kind, const struct sockaddr *peer, int64_t now,
+refuse(struct server *s, int fd, enum event kind, const struct peer *p, int64_t now,
 	const char *why)
 {
-	char host[ADDR_TEXT_MAX];
+	char who[PEER_TEXT_MAX];
 
 	close(fd);
-	format_host(peer, host, sizeof(host));
-	events_note(&s->ev, kind, now, LOG_NOTICE, "refused %s port %u: %s", host,
-		sockaddr_port(peer), why);
+	peer_describe(p, who, sizeof(who));
+	events_note(&s->ev, kind, now, LOG_NOTICE, "refused %s: %s", who, why);
 	s->status_dirty = true;
 }
 
 static void
-spawn(struct server *s, int fd, const struct sockaddr *peer, const struct srckey *key, int64_t now)
+spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 {
+	/* The balancer's own connections count against no source: they get a key of their own
+	 * that no client can have. */
+	static const struct srckey none = { { 0 } };
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct child_job job = { fd, peer, &s->msg, s->opt->timeout, s->opt->quiet };
+		struct child_job job = { fd, p, &s->msg, s->opt->timeout,
+			s->opt->quiet || p->balancer_own };
 
 		child_run(&job);
 	}
 	if (pid < 0) {
-		char host[ADDR_TEXT_MAX];
+		char who[PEER_TEXT_MAX];
 
-		format_host(peer, host, sizeof(host));
+		peer_describe(p, who, sizeof(who));
 		events_note(&s->ev, EV_FORK_FAIL, now, LOG_ERR,
-			"fork failed: %s; closed the connection from %s port %u without a greeting",
-			strerror(errno), host, sockaddr_port(peer));
+			"fork failed: %s; closed the connection from %s without a greeting",
+			strerror(errno), who);
 		back_off(s, now);
 	} else {
-		children_add(s->children, pid, key);
+		children_add(s->children, pid, p->balancer_own ? &none : &p->key);
 		s->served++;
+		if (p->balancer_own)
+			s->balancer_own++;
 		s->status_dirty = true;
 	}
 	close(fd);
 }
 
-/* Children that have exited but whose SIGCHLD is not handled yet still count: look again after
- * reaping before refusing anyone for them. */
-static bool
-source_full(struct server *s, const struct srckey *key)
+/* The one way in for every client, direct or relayed: the lists and caps, then a child. */
+static void
+admit(struct server *s, int fd, const struct peer *p, int64_t now)
 {
-	if (s->opt->max_per_source == 0 ||
-		children_of_source(s->children, key) < s->opt->max_per_source)
-		return false;
-	reap(s);
-	return children_of_source(s->children, key) >= s->opt->max_per_source;
+	char why[64];
+	enum verdict v = admission_check(&s->admission, p);
+
+	if (v == ADMIT)
+		spawn(s, fd, p, now);
+	else
+		refuse(s, fd, v == REFUSE_DENIED ? EV_DENIED : EV_SOURCE, p, now,
+			admission_reason(&s->admission, v, why, sizeof(why)));
+}
+
+/* ---- connections from a balancer ------------------------------------------------------- */
+
+static bool
+from_balancer(const struct server *s, const struct peer *p)
+{
+	return s->pending != NULL &&
+		cidr_list_contains(s->opt->proxy_from, s->opt->nproxy_from,
+			(const struct sockaddr *)&p->addr);
 }
 
 static void
-admit(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
+header_failed(struct server *s, const struct pending_outcome *o, int64_t now)
 {
-	struct sockaddr_storage peer;
-	struct srckey key;
-	char why[64];
+	static const enum event kind[] = {
+		[PENDING_MISSING] = EV_PROXY_MISSING,
+		[PENDING_TRUNCATED] = EV_PROXY_TRUNCATED,
+		[PENDING_MALFORMED] = EV_PROXY_BAD,
+		[PENDING_SLOW] = EV_PROXY_SLOW,
+	};
+	char who[PEER_TEXT_MAX], what[96];
 
-	sockaddr_unmap((const struct sockaddr *)raw, &peer);
-	if (!acl_permits(&s->acl, (struct sockaddr *)&peer)) {
-		refuse(s, fd, EV_DENIED, (struct sockaddr *)&peer, now,
-			"denied by the access list");
-		return;
+	peer_describe(&o->peer, who, sizeof(who));
+	switch (o->end) {
+	case PENDING_MISSING:
+		snprintf(what, sizeof(what), "closed before a PROXY header (%s)", o->why);
+		break;
+	case PENDING_TRUNCATED:
+		snprintf(what, sizeof(what), "closed part way through a PROXY header (%s)", o->why);
+		break;
+	case PENDING_MALFORMED:
+		snprintf(what, sizeof(what), "bad PROXY header: %s", o->why);
+		break;
+	default:
+		snprintf(what, sizeof(what), "no complete PROXY header in %u s (--proxy-timeout)",
+			s->opt->proxy_timeout);
+		break;
 	}
-	srckey_from((struct sockaddr *)&peer, &key);
-	if (source_full(s, &key)) {
-		snprintf(why, sizeof(why), "%u connections from this source (--max-per-source)",
-			s->opt->max_per_source);
-		refuse(s, fd, EV_SOURCE, (struct sockaddr *)&peer, now, why);
-		return;
-	}
-	spawn(s, fd, (struct sockaddr *)&peer, &key, now);
+	events_note(&s->ev, kind[o->end], now, LOG_NOTICE,
+		"no greeting for balancer %s: %s; %zu bytes: '%s'", who, what, o->got, o->shown);
+	s->status_dirty = true;
 }
+
+static void
+header_ended(void *ctx, const struct pending_outcome *o, int64_t now)
+{
+	struct server *s = ctx;
+
+	if (o->end == PENDING_HEADER)
+		admit(s, o->fd, &o->peer, now);
+	else
+		header_failed(s, o, now);
+}
+
+/* ---- accepting ------------------------------------------------------------------------- */
 
 static bool
 accept_error_is_transient(int error)
@@ -376,12 +469,15 @@ accept_error_is_transient(int error)
 	}
 }
 
+/* At --max-children, or with as many headers pending as there may be children: connections
+ * wait in the backlog. */
 static bool
 at_cap(struct server *s, int64_t now)
 {
 	if (children_count(s->children) >= s->opt->max_children)
 		reap(s);
-	if (children_count(s->children) < s->opt->max_children) {
+	if (children_count(s->children) < s->opt->max_children &&
+		(s->pending == NULL || !pending_full(s->pending))) {
 		s->at_cap = false;
 		return false;
 	}
@@ -392,6 +488,18 @@ at_cap(struct server *s, int64_t now)
 			s->opt->max_children);
 	}
 	return true;
+}
+
+static void
+accepted(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
+{
+	struct peer p;
+
+	peer_from_accept(&p, (const struct sockaddr *)raw);
+	if (from_balancer(s, &p))
+		pending_add(s->pending, fd, &p, now + (int64_t)s->opt->proxy_timeout * 1000);
+	else
+		admit(s, fd, &p, now);
 }
 
 /* Accepts what is waiting on one listener; false when accepting must pause. */
@@ -405,7 +513,7 @@ accept_batch(struct server *s, int lfd, int64_t now)
 
 		if (fd >= 0) {
 			s->backoff_ms = BACKOFF_MIN_MS;
-			admit(s, fd, &peer, now);
+			accepted(s, fd, &peer, now);
 			if (s->paused_until > now)
 				return false;
 			continue;
@@ -436,7 +544,7 @@ reap(struct server *s)
 		if (!children_remove(s->children, pid))
 			continue;
 		s->status_dirty = true;
-		if (WIFSIGNALED(status) && !s->terminated)
+		if (WIFSIGNALED(status) && s->phase < TERMINATING)
 			log_msg(LOG_WARNING, "child %d was killed by signal %d (%s)", (int)pid,
 				WTERMSIG(status), strsignal(WTERMSIG(status)));
 		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
@@ -471,26 +579,30 @@ terminate_children(struct server *s, int64_t now)
 {
 	unsigned n = children_signal_all(s->children, SIGTERM);
 
-	s->terminated = true;
-	s->kill_deadline = now + KILL_GRACE_MS;
+	s->phase = TERMINATING;
+	s->phase_deadline = now + KILL_GRACE_MS;
 	log_msg(LOG_NOTICE, "sent SIGTERM to %u children", n);
 }
 
 static void
 begin_stop(struct server *s, int signo, int64_t now)
 {
-	if (s->stopping) {
-		if (!s->terminated)
-			terminate_children(s, now);
+	int64_t drain_ms = (int64_t)s->opt->timeout * 1000 + 1000;
+
+	if (s->phase == DRAINING)
+		terminate_children(s, now);
+	if (s->phase != SERVING)
 		return;
-	}
-	s->stopping = true;
+	s->phase = DRAINING;
 	listeners_close(s->listeners, s->nlisteners);
 	s->listeners = NULL;
 	s->nlisteners = 0;
 	notify_send(&s->notify, "STOPPING=1");
-	/* Every child ends by its own deadline; a second of slack for its log line. */
-	s->stop_deadline = now + (int64_t)s->opt->timeout * 1000 + 1000;
+	/* Every child ends by its own deadline, a pending header by its own and then its child;
+	 * a second of slack for the log line. */
+	if (s->pending != NULL)
+		drain_ms += (int64_t)s->opt->proxy_timeout * 1000;
+	s->phase_deadline = now + drain_ms;
 	log_msg(LOG_NOTICE, "stopping on SIG%s: %u children still running", sigabbrev_np(signo),
 		children_count(s->children));
 }
@@ -543,47 +655,71 @@ run_timers(struct server *s, int64_t now)
 	events_flush(&s->ev, now);
 	if (s->notify.fd >= 0 && s->status_dirty && now >= s->status_due)
 		send_status(s, now);
-	if (s->stopping && !s->terminated && now >= s->stop_deadline)
+	if (!deadline_passed(s->phase_deadline, now))
+		return;
+	if (s->phase == DRAINING) {
 		terminate_children(s, now);
-	if (s->terminated && !s->killed && now >= s->kill_deadline) {
+	} else if (s->phase == TERMINATING) {
 		children_signal_all(s->children, SIGKILL);
-		s->killed = true;
+		s->phase = KILLED;
+		s->phase_deadline = DEADLINE_OFF;
 	}
 }
 
 static int64_t
-next_timer(const struct server *s, bool paused)
+next_deadline(const struct server *s, bool paused)
 {
 	int64_t due = events_due(&s->ev);
 
-	if (paused && s->paused_until < due)
-		due = s->paused_until;
-	if (s->notify.fd >= 0 && s->status_dirty && s->status_due < due)
-		due = s->status_due;
-	if (s->stopping && !s->terminated && s->stop_deadline < due)
-		due = s->stop_deadline;
-	if (s->terminated && !s->killed && s->kill_deadline < due)
-		due = s->kill_deadline;
-	return due;
+	due = due == INT64_MAX ? DEADLINE_OFF : due;
+	if (paused)
+		due = deadline_earliest(due, s->paused_until);
+	if (s->notify.fd >= 0 && s->status_dirty)
+		due = deadline_earliest(due, s->status_due);
+	due = deadline_earliest(due, s->phase_deadline);
+	return deadline_earliest(due, pending_due(s->pending));
 }
 
+/* The signal descriptor, the listeners when accepting, then every pending header. */
 static size_t
-fill_pollset(struct server *s, struct pollfd *p, bool accepting)
+fill_pollset(struct server *s, bool accepting, size_t *first_pending)
 {
+	struct pollfd *p = s->pollset;
 	size_t n = 0;
 
 	p[n++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 	for (size_t i = 0; accepting && i < s->nlisteners; i++)
 		p[n++] = (struct pollfd){ .fd = s->listeners[i].fd, .events = POLLIN };
+	*first_pending = n;
+	if (s->pending != NULL)
+		n += pending_pollset(s->pending, p + n);
 	return n;
+}
+
+static void
+dispatch(struct server *s, size_t n, size_t first_pending, int64_t now)
+{
+	struct pollfd *p = s->pollset;
+
+	if (p[0].revents & POLLIN)
+		handle_signals(s, now);
+	/* Headers first (their slots match the pollset only until something is accepted), and
+	 * every late one is cut even when nothing else happened. */
+	if (s->pending != NULL)
+		pending_dispatch(s->pending, p + first_pending, n - first_pending, now,
+			header_ended, s);
+	for (size_t i = 1; i < first_pending && s->phase == SERVING; i++)
+		if ((p[i].revents & POLLIN) && !accept_batch(s, p[i].fd, now))
+			break;
 }
 
 int
 server_run(struct server *s)
 {
-	struct pollfd *p = calloc(s->nlisteners + 1, sizeof(*p));
+	size_t room = 1 + s->nlisteners + (s->pending != NULL ? s->opt->max_children : 0);
 
-	if (p == NULL) {
+	s->pollset = calloc(room, sizeof(*s->pollset));
+	if (s->pollset == NULL) {
 		log_msg(LOG_ERR, "out of memory");
 		return EX_OSERR;
 	}
@@ -591,32 +727,26 @@ server_run(struct server *s)
 	for (;;) {
 		int64_t now = mono_ms(), due;
 		bool paused = now < s->paused_until;
-		bool accepting = !s->stopping && !paused && !at_cap(s, now);
-		size_t n = fill_pollset(s, p, accepting);
+		bool accepting = s->phase == SERVING && !paused && !at_cap(s, now);
+		size_t first_pending, n;
 		int ready, timeout = -1;
 
 		run_timers(s, now);
-		if (s->stopping && children_count(s->children) == 0)
+		if (s->phase != SERVING && children_count(s->children) == 0 &&
+			pending_count(s->pending) == 0)
 			break;
-		due = next_timer(s, paused);
-		if (due != INT64_MAX)
+		due = next_deadline(s, paused);
+		if (due != DEADLINE_OFF)
 			timeout = ms_until(due);
-		ready = poll(p, n, timeout);
+		n = fill_pollset(s, accepting, &first_pending);
+		ready = poll(s->pollset, n, timeout);
 		if (ready < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
-			free(p);
 			return EX_OSERR;
 		}
-		if (ready <= 0)
-			continue;
-		now = mono_ms();
-		if (p[0].revents & POLLIN)
-			handle_signals(s, now);
-		for (size_t i = 1; i < n && !s->stopping; i++)
-			if ((p[i].revents & POLLIN) && !accept_batch(s, p[i].fd, now))
-				break;
+		if (ready >= 0)
+			dispatch(s, n, first_pending, mono_ms());
 	}
-	free(p);
 	events_flush(&s->ev, INT64_MAX);
 	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", s->served,
 		s->served == 1 ? "connection" : "connections");
