@@ -46,7 +46,8 @@ child_run(const struct child_job *job)
 
 	restore_signals();
 	keep_only(job->fd, log_fd());
-	log_child();
+	/* A second past the connection's deadline for its log line, as the master's stop allows. */
+	log_child(start + (int64_t)job->timeout * 1000 + 1000);
 	if (job->peer->relayed)
 		setproctitle("greeting %s via %s", job->peer->host, job->peer->via);
 	else

@@ -73,6 +73,7 @@ struct server {
 
 	bool status_dirty;
 	int64_t status_due;
+	uint64_t lost_shown; /* log lines lost, as last sent in STATUS= */
 };
 
 /* ---- set-up ---------------------------------------------------------------------------- */
@@ -271,14 +272,19 @@ send_status(struct server *s, int64_t now)
 {
 	char state[256];
 	unsigned n = children_count(s->children);
+	uint64_t lost = log_lost_syslog() + log_lost_stderr();
 	int len = snprintf(state, sizeof(state),
 		"STATUS=%u %s, %" PRIu64 " served, %" PRIu64 " refused", n,
 		n == 1 ? "child" : "children", s->served, refused(s));
 
 	if (s->pending != NULL && len > 0 && (size_t)len < sizeof(state))
-		snprintf(state + len, sizeof(state) - (size_t)len,
+		len += snprintf(state + len, sizeof(state) - (size_t)len,
 			", %" PRIu64 " balancer checks, %" PRIu64 " bad PROXY headers",
 			s->balancer_own, bad_headers(s));
+	if (lost > 0 && len > 0 && (size_t)len < sizeof(state))
+		snprintf(state + len, sizeof(state) - (size_t)len, ", %" PRIu64 " log lines lost",
+			lost);
+	s->lost_shown = lost;
 	notify_send(&s->notify, state);
 	s->status_dirty = false;
 	s->status_due = now + STATUS_INTERVAL_MS;
@@ -307,10 +313,11 @@ log_status(const struct server *s, int64_t now)
 		"status: %u %s, %" PRIu64 " served, refused %" PRIu64
 		" by --max-per-source and %" PRIu64
 		" by the access list, --max-children reached %" PRIu64 " times, %" PRIu64
-		" accept failures, %" PRIu64 " fork failures; up %lld s",
+		" accept failures, %" PRIu64 " fork failures; up %lld s; log lines lost: %" PRIu64
+		" to syslog, %" PRIu64 " to stderr",
 		alive, alive == 1 ? "child" : "children", s->served, n[EV_SOURCE], n[EV_DENIED],
 		n[EV_CAP], n[EV_ACCEPT_FAIL], n[EV_FORK_FAIL],
-		(long long)((now - s->started) / 1000));
+		(long long)((now - s->started) / 1000), log_lost_syslog(), log_lost_stderr());
 	if (s->pending != NULL)
 		log_proxy_status(s);
 }
@@ -653,6 +660,8 @@ static void
 run_timers(struct server *s, int64_t now)
 {
 	events_flush(&s->ev, now);
+	if (log_lost_syslog() + log_lost_stderr() != s->lost_shown)
+		s->status_dirty = true;
 	if (s->notify.fd >= 0 && s->status_dirty && now >= s->status_due)
 		send_status(s, now);
 	if (!deadline_passed(s->phase_deadline, now))

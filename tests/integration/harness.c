@@ -89,6 +89,8 @@ apply_env(const struct daemon_env *env)
 	}
 	if (env->notify_socket != NULL)
 		setenv("NOTIFY_SOCKET", env->notify_socket, 1);
+	if (env->syslog_socket != NULL)
+		setenv("HELLO_SERVER_SYSLOG_SOCKET", env->syslog_socket, 1);
 	if (env->journal_stream) {
 		struct stat st;
 		char value[64];

@@ -19,6 +19,7 @@ struct daemon_env {
 	uid_t uid;                 /* 0: stay as we are; else setgid/setuid to uid before exec */
 	const char *notify_socket; /* NOTIFY_SOCKET for the daemon, or NULL */
 	bool journal_stream;       /* JOURNAL_STREAM naming its stderr, as systemd sets it */
+	const char *syslog_socket; /* HELLO_SERVER_SYSLOG_SOCKET for the daemon, or NULL */
 };
 
 struct daemon {

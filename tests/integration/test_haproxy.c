@@ -352,6 +352,81 @@ START_TEST(ipv6_frontend)
 }
 END_TEST
 
+#define NGINX "/usr/sbin/nginx"
+#define NGINX_STREAM "/usr/lib/nginx/modules/ngx_stream_module.so"
+
+static pid_t nginx = -1;
+
+static void
+teardown_nginx(void)
+{
+	if (nginx > 0) {
+		kill(nginx, SIGQUIT);
+		waitpid(nginx, NULL, 0);
+		nginx = -1;
+	}
+	daemon_cleanup(&d);
+}
+
+/* nginx's stream module with proxy_protocol on (version 1; it has no active health checks):
+ * the configuration docs/scale-out.md shows. */
+START_TEST(nginx_stream_names_the_client)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", NULL };
+	char cfg[128], buf[64];
+	int64_t deadline;
+	uint16_t port;
+	FILE *f;
+
+	if (access(NGINX, X_OK) != 0 || access(NGINX_STREAM, R_OK) != 0) {
+		printf("SKIP nginx_stream_names_the_client: no %s with %s (Debian packages "
+		       "nginx-light, libnginx-mod-stream)\n",
+			NGINX, NGINX_STREAM);
+		return;
+	}
+	daemon_start(&d, args);
+	port = free_port(AF_INET);
+	snprintf(cfg, sizeof(cfg), "%s/nginx.conf", d.dir);
+	f = fopen(cfg, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"load_module %s;\n"
+		"worker_processes 1;\n"
+		"pid %s/nginx.pid;\n"
+		"error_log %s/nginx.log;\n"
+		"events { worker_connections 256; }\n"
+		"stream {\n"
+		"    upstream qotd { server 127.0.0.1:%u; }\n"
+		"    server {\n"
+		"        listen 127.0.0.1:%u;\n"
+		"        proxy_pass qotd;\n"
+		"        proxy_protocol on;\n"
+		"    }\n"
+		"}\n",
+		NGINX_STREAM, d.dir, d.dir, d.port, port);
+	ck_assert_int_eq(fclose(f), 0);
+	nginx = fork();
+	ck_assert_int_ge(nginx, 0);
+	if (nginx == 0) {
+		execl(NGINX, "nginx", "-e", "stderr", "-p", d.dir, "-c", cfg, "-g", "daemon off;",
+			(char *)NULL);
+		_exit(127);
+	}
+	deadline = now_ms() + WAIT_MS;
+	while (!port_accepts("127.0.0.1", port)) {
+		ck_assert_msg(waitpid(nginx, NULL, WNOHANG) == 0, "nginx exited at start-up");
+		ck_assert_msg(now_ms() < deadline, "nginx never accepted");
+		usleep(10000);
+	}
+	/* The probe above went through nginx too, from 127.0.0.1; a client of its own now. */
+	ck_assert_uint_eq(via("127.0.0.8", port, buf, sizeof(buf)), 14);
+	daemon_wait_log(&d, "127.0.0.8 port ", 0);
+	ck_assert_uint_eq(daemon_count_log(&d, "127.0.0.8 port "), 1);
+	/* ... named with the balancer; the probe, from nginx's own address, is not logged. */
+	ck_assert_uint_eq(daemon_count_log(&d, " via 127.0.0.1: sent 14 bytes"), 1);
+}
+END_TEST
+
 static Suite *
 haproxy_suite(void)
 {
@@ -366,6 +441,11 @@ haproxy_suite(void)
 	tcase_add_test(tc, load_through_haproxy_is_all_greeted);
 	tcase_add_test(tc, silent_trusted_peer_is_cut_while_others_are_served);
 	tcase_add_test(tc, ipv6_frontend);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("behind nginx");
+	tcase_add_checked_fixture(tc, NULL, teardown_nginx);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, nginx_stream_names_the_client);
 	suite_add_tcase(s, tc);
 	return s;
 }

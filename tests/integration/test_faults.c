@@ -1,0 +1,369 @@
+/* Faults of the real world: a syslog that starts late, restarts or only offers a stream; a
+ * stderr nobody reads; a client that reconnects at once; a listener another holder shuts
+ * down; files only the service user may read. Each test uses the real thing. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "runner.h"
+
+static struct daemon d;
+
+static void
+teardown(void)
+{
+	daemon_cleanup(&d);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+left_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+/* ---- a syslog daemon of our own --------------------------------------------------------- */
+
+struct syslog_sink {
+	char path[100];
+	int type;
+	int fd;       /* the bound socket */
+	int conn;     /* stream: the connection accepted last, or -1 */
+	char buf[65536];
+	size_t len;   /* stream: bytes read and not yet split into records */
+};
+
+static void
+sink_open(struct syslog_sink *s, const char *dir, int type)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s/syslog.sock", dir);
+	memcpy(a.sun_path, s->path, sizeof(s->path));
+	s->type = type;
+	s->conn = -1;
+	s->fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(s->fd, 0);
+	ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(chmod(s->path, 0666), 0);
+	if (type == SOCK_STREAM)
+		ck_assert_int_eq(listen(s->fd, 16), 0);
+}
+
+/* The syslog daemon goes away: its socket file too, as rsyslog and journald remove it. */
+static void
+sink_close(struct syslog_sink *s)
+{
+	if (s->conn >= 0)
+		close(s->conn);
+	close(s->fd);
+	unlink(s->path);
+	s->fd = s->conn = -1;
+}
+
+/* The next record, within wait_ms: a datagram, or a stream record ended by NUL or LF.
+ * Returns false when none came in time. */
+static bool
+sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
+{
+	int64_t deadline = now_ms() + wait_ms;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN },
+			{ .fd = s->conn, .events = POLLIN } };
+		char *end = s->type == SOCK_STREAM ? memchr(s->buf, '\0', s->len) : NULL;
+		ssize_t n;
+
+		if (end != NULL) {
+			size_t rec = (size_t)(end - s->buf);
+
+			ck_assert_uint_lt(rec, cap);
+			memcpy(out, s->buf, rec);
+			out[rec] = '\0';
+			memmove(s->buf, end + 1, s->len - rec - 1);
+			s->len -= rec + 1;
+			return true;
+		}
+		if (poll(p, s->conn >= 0 ? 2 : 1, left_ms(deadline)) <= 0)
+			return false;
+		if (s->type == SOCK_DGRAM) {
+			n = recv(s->fd, out, cap - 1, 0);
+			ck_assert_int_gt(n, 0);
+			out[n] = '\0';
+			return true;
+		}
+		if (p[0].revents & POLLIN) {
+			if (s->conn >= 0)
+				close(s->conn);
+			s->conn = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+			ck_assert_int_ge(s->conn, 0);
+		}
+		if (s->conn >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+			n = read(s->conn, s->buf + s->len, sizeof(s->buf) - s->len);
+			ck_assert_int_ge(n, 0);
+			s->len += (size_t)n;
+		}
+	}
+}
+
+/* Reads records until one holds needle; fails the test after WAIT_MS. */
+static void
+sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	for (;;) {
+		ck_assert_msg(sink_next(s, line, cap, left_ms(deadline)),
+			"syslog never received '%s'; the daemon's stderr:\n%s", needle,
+			daemon_log_tail(&d));
+		if (strstr(line, needle) != NULL)
+			return;
+	}
+}
+
+/* The master retries an absent syslog at a bounded rate: ask for a status line until one
+ * reaches syslog (each round waits on the daemon's answer on stderr). */
+static void
+master_line_reaches(struct syslog_sink *s, char *line, size_t cap)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	for (;;) {
+		size_t from = d.log_len;
+
+		daemon_signal(&d, SIGUSR1);
+		daemon_wait_log(&d, "status: ", from);
+		while (sink_next(s, line, cap, 0))
+			if (strstr(line, "status: ") != NULL)
+				return;
+		ck_assert_msg(now_ms() < deadline, "no status line ever reached syslog");
+		/* the next round needs the retry interval to pass: wait for syslog, not a tick */
+		if (sink_next(s, line, cap, 200) && strstr(line, "status: ") != NULL)
+			return;
+	}
+}
+
+static uint64_t
+lost_to(const char *line, const char *where)
+{
+	char needle[32];
+	const char *p = strstr(line, "log lines lost: ");
+
+	ck_assert_msg(p != NULL, "no loss count in '%s'", line);
+	snprintf(needle, sizeof(needle), " to %s", where);
+	ck_assert_msg(strstr(p, needle) != NULL, "no '%s' in '%s'", needle, line);
+	if (strcmp(where, "stderr") == 0)
+		p = strchr(p, ',') + 2;
+	else
+		p += strlen("log lines lost: ");
+	return strtoull(p, NULL, 10);
+}
+
+static void
+start_with_syslog(struct syslog_sink *s, const char *const args[])
+{
+	struct daemon_env env = { .syslog_socket = s->path };
+
+	daemon_start_env(&d, args, &env);
+}
+
+/* /dev/log absent at start-up (syslog starts later at boot): every child line, and the
+ * master's once it retries, reaches the syslog that appears; the lost ones are counted. */
+START_TEST(syslog_that_starts_late_gets_later_lines)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct syslog_sink s;
+	char line[4096], buf[64];
+
+	daemon_prepare(&d);
+	memset(&s, 0, sizeof(s));
+	snprintf(s.path, sizeof(s.path), "%s/syslog.sock", d.dir);
+	start_with_syslog(&s, args);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+	ck_assert(strstr(line, "<30>") == line); /* daemon.info */
+	master_line_reaches(&s, line, sizeof(line));
+	ck_assert_uint_ge(lost_to(line, "syslog"), 1); /* the start-up line at least */
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	sink_expect(&s, "exiting after 2 connections", line, sizeof(line));
+	sink_close(&s);
+}
+END_TEST
+
+/* syslog stops while the master has something to log, and comes back: children and master
+ * reach the new socket, and children forked later inherit the master's new connection. */
+START_TEST(syslog_that_restarts_gets_later_lines)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct syslog_sink s;
+	char line[4096], buf[64];
+	size_t from;
+
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	start_with_syslog(&s, args);
+	sink_expect(&s, "started; listening on", line, sizeof(line));
+	sink_close(&s);
+	from = d.log_len;
+	daemon_signal(&d, SIGUSR1); /* the master logs while syslog is down */
+	daemon_wait_log(&d, "status: ", from);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+	master_line_reaches(&s, line, sizeof(line));
+	ck_assert_uint_ge(lost_to(line, "syslog"), 1);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+		sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+	}
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	sink_close(&s);
+}
+END_TEST
+
+/* Some syslog daemons offer /dev/log as a stream socket only: records end with NUL. */
+START_TEST(syslog_on_a_stream_socket)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct syslog_sink s;
+	char line[4096], buf[64];
+
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_STREAM);
+	start_with_syslog(&s, args);
+	sink_expect(&s, "started; listening on", line, sizeof(line));
+	ck_assert(strstr(line, "<30>") == line);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+		sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+		ck_assert(strstr(line, "<30>") == line); /* one record each, nothing run together */
+	}
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	sink_expect(&s, "exiting after 3 connections", line, sizeof(line));
+	sink_close(&s);
+}
+END_TEST
+
+/* ---- a stderr nobody reads --------------------------------------------------------------- */
+
+/* -d with stderr a pipe that is full and never read: the master keeps accepting and obeys
+ * SIGTERM, children end by their deadline, and the lines that could not be written are
+ * counted. The daemon's own view comes through a syslog socket of ours. */
+START_TEST(stderr_nobody_reads)
+{
+	struct syslog_sink s;
+	char line[4096], buf[64], path[64], fill[4096];
+	const char *prog = getenv("HELLO_SERVER");
+	int pipefd[2], filler, status;
+	uint16_t port;
+	pid_t pid;
+	const char *p;
+
+	ck_assert_ptr_nonnull(prog);
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		setenv("HELLO_SERVER_SYSLOG_SOCKET", s.path, 1);
+		execl(prog, prog, "-d", "-l", "127.0.0.1:0", "-t", "1", "-s", "0",
+			(char *)NULL);
+		_exit(127);
+	}
+	d.pid = pid;
+	sink_expect(&s, "started; listening on 127.0.0.1:", line, sizeof(line));
+	p = strstr(line, "127.0.0.1:") + strlen("127.0.0.1:");
+	port = (uint16_t)atoi(p);
+	/* Fill the pipe through a description of our own, so the daemon's stays as it was. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pipefd[1]);
+	filler = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(filler, 0);
+	memset(fill, '.', sizeof(fill));
+	while (write(filler, fill, sizeof(fill)) > 0 || errno == EINTR)
+		;
+	ck_assert_int_eq(errno, EAGAIN);
+	while (write(filler, fill, 1) > 0)
+		;
+	close(filler);
+	ck_assert_int_eq(kill(pid, SIGUSR1), 0); /* the master has something for stderr */
+	sink_expect(&s, "status: ", line, sizeof(line));
+	for (int i = 0; i < 20; i++) {
+		ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port, buf, sizeof(buf)), 14);
+		ck_assert_str_eq(buf, "Hello World!\r\n");
+	}
+	/* Children cannot write their lines either: each ends by its deadline all the same. */
+	for (int64_t deadline = now_ms() + WAIT_MS;;) {
+		ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+		sink_expect(&s, "status: ", line, sizeof(line));
+		if (strncmp(strstr(line, "status: "), "status: 0 children", 18) == 0)
+			break;
+		ck_assert_msg(now_ms() < deadline, "children outlived their deadline: %s", line);
+		sink_next(&s, line, sizeof(line), 100); /* pace the rounds on the daemon's lines */
+	}
+	ck_assert_uint_ge(lost_to(line, "stderr"), 21);
+	ck_assert_uint_eq(lost_to(line, "syslog"), 0);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	sink_expect(&s, "exiting after 20 connections", line, sizeof(line));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	d.reaped = true;
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	sink_close(&s);
+}
+END_TEST
+
+static Suite *
+faults_suite(void)
+{
+	Suite *s = suite_create("faults");
+	TCase *tc = tcase_create("logging");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, syslog_that_starts_late_gets_later_lines);
+	tcase_add_test(tc, syslog_that_restarts_gets_later_lines);
+	tcase_add_test(tc, syslog_on_a_stream_socket);
+	tcase_add_test(tc, stderr_nobody_reads);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return run_suite(faults_suite());
+}
