@@ -337,7 +337,7 @@ proxy_parse(const void *buf, size_t n, struct proxy_header *h, const char **why)
 	*why = NULL;
 	if (n == 0)
 		return PROXY_MORE;
-	if (b[0] == v1_sig[0])
+	if (b[0] == (uint8_t)v1_sig[0])
 		return parse_v1(b, n, h, why);
 	if (b[0] == v2_sig[0])
 		return parse_v2(b, n, h, why);
