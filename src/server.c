@@ -490,9 +490,14 @@ at_cap(struct server *s, int64_t now)
 	}
 	if (!s->at_cap) {
 		s->at_cap = true;
-		events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
-			"reached --max-children %u: new connections wait in the backlog",
-			s->opt->max_children);
+		if (children_count(s->children) >= s->opt->max_children)
+			events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
+				"reached --max-children %u: new connections wait in the backlog",
+				s->opt->max_children);
+		else
+			events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
+				"%u PROXY headers pending (as many as --max-children): new connections wait in the backlog",
+				s->opt->max_children);
 	}
 	return true;
 }
