@@ -20,6 +20,7 @@
 #include "config.h"
 #include "escape.h"
 #include "events.h"
+#include "grace.h"
 #include "listen.h"
 #include "log.h"
 #include "message.h"
@@ -44,6 +45,7 @@ struct server {
 	struct children *children;
 	struct acl acl;
 	struct events ev;
+	struct grace grace; /* connections at their source's cap, refused unless it frees up */
 	struct notifier notify;
 	int sigfd;
 	uint64_t served;
@@ -175,6 +177,7 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	struct privdrop drop = { .wanted = false };
 	char why[256];
 	bool activated = false;
+	unsigned room;
 	int rc;
 
 	*out = NULL;
@@ -196,6 +199,8 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (s->children == NULL)
 		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
 			o->max_children);
+	room = o->max_per_source > 0 ? children_reserve_descriptors(o->max_children)
+				     : o->max_children;
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
@@ -213,6 +218,11 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	s->started = mono_ms();
 	setproctitle("master");
 	log_start(s, activated);
+	if (room < o->max_children)
+		log_msg(LOG_WARNING,
+			"the descriptor limit leaves room for %u children, below --max-children %u: "
+			"beyond that, connections wait in the backlog",
+			room, o->max_children);
 	return 0;
 }
 
@@ -222,6 +232,8 @@ server_free(struct server *s)
 	if (s == NULL)
 		return;
 	listeners_close(s->listeners, s->nlisteners);
+	for (size_t i = 0; i < s->grace.n; i++)
+		close(s->grace.e[i].fd);
 	message_free(&s->msg);
 	children_free(s->children);
 	notify_close(&s->notify);
@@ -323,12 +335,16 @@ spawn(struct server *s, int fd, const struct sockaddr *peer, const struct srckey
 		children_add(s->children, pid, key);
 		s->served++;
 		s->status_dirty = true;
+		/* Held for --max-per-source, which counts the client's open connections. */
+		if (s->opt->max_per_source > 0 && children_hold(s->children, pid, fd))
+			return;
 	}
 	close(fd);
 }
 
-/* Children that have exited but whose SIGCHLD is not handled yet still count: look again after
- * reaping before refusing anyone for them. */
+/* Children that have exited but whose SIGCHLD is not handled yet still count, and so do
+ * children still logging after their client left: reap, then count only the connections whose
+ * client has not closed them. A client's FIN precedes its next SYN, so this is exact. */
 static bool
 source_full(struct server *s, const struct srckey *key)
 {
@@ -336,7 +352,44 @@ source_full(struct server *s, const struct srckey *key)
 		children_of_source(s->children, key) < s->opt->max_per_source)
 		return false;
 	reap(s);
-	return children_of_source(s->children, key) >= s->opt->max_per_source;
+	return children_of_source(s->children, key) >= s->opt->max_per_source &&
+		children_open_of_source(s->children, key) >= s->opt->max_per_source;
+}
+
+static void
+refuse_source(struct server *s, int fd, const struct sockaddr *peer, int64_t now)
+{
+	char why[64];
+	unsigned n = s->opt->max_per_source;
+
+	snprintf(why, sizeof(why), "%u %s from this source (--max-per-source)", n,
+		n == 1 ? "connection" : "connections");
+	refuse(s, fd, EV_SOURCE, peer, now, why);
+}
+
+static bool at_cap(struct server *s, int64_t now);
+
+/* Those waiting at their source's cap: served once it frees up, refused when their moment is
+ * over (or the server stops) and it has not. */
+static void
+recheck_waiting(struct server *s, int64_t now)
+{
+	for (size_t i = 0; i < s->grace.n;) {
+		struct grace_entry e = s->grace.e[i];
+		bool full = source_full(s, &e.key);
+
+		if (!full && (s->stopping || !at_cap(s, now)))
+			spawn(s, e.fd, (struct sockaddr *)&e.peer, &e.key, now);
+		else if (full && (now >= e.due || s->stopping))
+			refuse_source(s, e.fd, (struct sockaddr *)&e.peer, now);
+		else if (s->stopping)
+			refuse(s, e.fd, EV_CAP, (struct sockaddr *)&e.peer, now, "stopping");
+		else {
+			i++;
+			continue;
+		}
+		grace_remove(&s->grace, i);
+	}
 }
 
 static void
@@ -344,7 +397,6 @@ admit(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
 {
 	struct sockaddr_storage peer;
 	struct srckey key;
-	char why[64];
 
 	sockaddr_unmap((const struct sockaddr *)raw, &peer);
 	if (!acl_permits(&s->acl, (struct sockaddr *)&peer)) {
@@ -354,9 +406,8 @@ admit(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
 	}
 	srckey_from((struct sockaddr *)&peer, &key);
 	if (source_full(s, &key)) {
-		snprintf(why, sizeof(why), "%u connections from this source (--max-per-source)",
-			s->opt->max_per_source);
-		refuse(s, fd, EV_SOURCE, (struct sockaddr *)&peer, now, why);
+		if (!grace_add(&s->grace, fd, (struct sockaddr *)&peer, &key, now))
+			refuse_source(s, fd, (struct sockaddr *)&peer, now);
 		return;
 	}
 	spawn(s, fd, (struct sockaddr *)&peer, &key, now);
@@ -549,6 +600,8 @@ handle_signals(struct server *s, int64_t now)
 static void
 run_timers(struct server *s, int64_t now)
 {
+	if (s->grace.n > 0)
+		recheck_waiting(s, now);
 	events_flush(&s->ev, now);
 	if (log_lost_syslog() + log_lost_stderr() != s->lost_shown)
 		s->status_dirty = true;
@@ -567,6 +620,8 @@ next_timer(const struct server *s, bool paused)
 {
 	int64_t due = events_due(&s->ev);
 
+	if (grace_due(&s->grace) < due)
+		due = grace_due(&s->grace);
 	if (paused && s->paused_until < due)
 		due = s->paused_until;
 	if (s->notify.fd >= 0 && s->status_dirty && s->status_due < due)
