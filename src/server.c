@@ -56,6 +56,7 @@ struct server {
 	bool at_cap;
 
 	bool stopping;
+	int exit_code; /* 0, or why the server stopped by itself */
 	int64_t stop_deadline; /* then the remaining children get SIGTERM */
 	bool terminated;
 	int64_t kill_deadline; /* then SIGKILL */
@@ -555,6 +556,30 @@ begin_stop(struct server *s, int signo, int64_t now)
 		children_count(s->children));
 }
 
+/* A listener that reports an error or a hang-up would wake poll at once forever: drop it, and
+ * stop with an error status when none is left, so that a supervisor restarts us. */
+static void
+drop_failed_listeners(struct server *s, const struct pollfd *p, size_t n, int64_t now)
+{
+	char why[128], name[ADDR_TEXT_MAX];
+
+	for (size_t i = n; i-- > 1;) {
+		if (!(p[i].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			continue;
+		strlcpy(name, s->listeners[i - 1].name, sizeof(name));
+		listener_drop(s->listeners, &s->nlisteners, i - 1, p[i].revents, why, sizeof(why));
+		log_msg(LOG_ERR, "listener %s: %s; no longer listening there", name, why);
+	}
+	if (s->nlisteners > 0 || s->stopping)
+		return;
+	s->exit_code = EX_UNAVAILABLE;
+	s->stopping = true;
+	notify_send(&s->notify, "STOPPING=1");
+	s->stop_deadline = now + (int64_t)s->opt->timeout * 1000 + 1000;
+	log_msg(LOG_ERR, "no listener left: stopping; %u children still running",
+		children_count(s->children));
+}
+
 /* Reads every pending signal first, then acts in a fixed order: reaping before the status
  * line and before stopping, so both see the children as they are. */
 static void
@@ -676,9 +701,20 @@ server_run(struct server *s)
 		if (ready <= 0)
 			continue;
 		now = mono_ms();
+		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			log_msg(LOG_ERR, "poll: the signal descriptor failed");
+			free(p);
+			return EX_OSERR;
+		}
 		if (p[0].revents & POLLIN)
 			handle_signals(s, now);
-		for (size_t i = 1; i < n && !s->stopping; i++)
+		for (size_t i = 1; i < n && !s->stopping; i++) {
+			if (p[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+				drop_failed_listeners(s, p, n, now);
+				break;
+			}
+		}
+		for (size_t i = 1; i < n && !s->stopping && n == s->nlisteners + 1; i++)
 			if ((p[i].revents & POLLIN) && !accept_batch(s, p[i].fd, now))
 				break;
 	}
@@ -686,5 +722,5 @@ server_run(struct server *s)
 	events_flush(&s->ev, INT64_MAX);
 	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", s->served,
 		s->served == 1 ? "connection" : "connections");
-	return 0;
+	return s->exit_code;
 }

@@ -2,8 +2,10 @@
  * stderr nobody reads; a client that reconnects at once; a listener another holder shuts
  * down; files only the service user may read. Each test uses the real thing. */
 #include <check.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -426,6 +428,55 @@ START_TEST(held_connections_still_count)
 }
 END_TEST
 
+/* ---- a listener that reports an error ----------------------------------------------------- */
+
+static int
+tcp_listener(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	return fd;
+}
+
+static uint16_t
+port_of(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/* Another holder of a socket-activated listener shuts it down: the daemon says so, stops
+ * polling it and serves on the other; when none is left it exits with an error status
+ * (systemd's Restart= then acts) instead of spinning. */
+START_TEST(listener_shut_down_by_another_holder)
+{
+	const char *const args[] = { NULL };
+	int fds[2] = { tcp_listener(), tcp_listener() };
+	struct daemon_env env = { .listen_fds = fds, .nlisten_fds = 2 };
+	char buf[64];
+	size_t at;
+
+	daemon_start_env(&d, args, &env);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port_of(fds[0]), buf, sizeof(buf)), 14);
+	ck_assert_int_eq(shutdown(fds[0], SHUT_RDWR), 0);
+	at = daemon_wait_log(&d, "no longer listening there", 0);
+	ck_assert(strstr(d.log, "listener 127.0.0.1:") != NULL);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port_of(fds[1]), buf, sizeof(buf)), 14);
+	ck_assert_int_eq(shutdown(fds[1], SHUT_RDWR), 0);
+	daemon_wait_log(&d, "no listener left", at);
+	ck_assert_int_eq(daemon_wait_exit(&d), 69); /* EX_UNAVAILABLE */
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 static Suite *
 faults_suite(void)
 {
@@ -446,6 +497,12 @@ faults_suite(void)
 	tcase_add_test(tc, sequential_client_is_never_refused_at_s1);
 	tcase_add_test(tc, stalled_syslog_does_not_refuse_sequential_clients);
 	tcase_add_test(tc, held_connections_still_count);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("listeners");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, listener_shut_down_by_another_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }
