@@ -8,7 +8,8 @@ source_full(struct admission *a, const struct srckey *key)
 	if (a->max_per_source == 0 || children_of_source(a->children, key) < a->max_per_source)
 		return false;
 	a->reap(a->ctx);
-	return children_of_source(a->children, key) >= a->max_per_source;
+	return children_of_source(a->children, key) >= a->max_per_source &&
+		children_open_of_source(a->children, key) >= a->max_per_source;
 }
 
 enum verdict
@@ -29,7 +30,7 @@ admission_reason(const struct admission *a, enum verdict v, char *buf, size_t le
 	if (v == REFUSE_DENIED)
 		snprintf(buf, len, "denied by the access list");
 	else
-		snprintf(buf, len, "%u connections from this source (--max-per-source)",
-			a->max_per_source);
+		snprintf(buf, len, "%u %s from this source (--max-per-source)", a->max_per_source,
+			a->max_per_source == 1 ? "connection" : "connections");
 	return buf;
 }

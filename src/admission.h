@@ -17,8 +17,9 @@ struct admission {
 	struct acl acl;
 	unsigned max_per_source; /* 0: no limit */
 	struct children *children;
-	/* Children that have exited but are not reaped yet still count: before refusing anyone
-	 * for them, admission asks the master to reap. */
+	/* Children that have exited but are not reaped yet still count, and so do children still
+	 * logging after their client left: at the cap, admission asks the master to reap, then
+	 * counts only the connections whose client has not closed them. */
 	void (*reap)(void *ctx);
 	void *ctx;
 };

@@ -22,6 +22,7 @@
 #include "deadline.h"
 #include "escape.h"
 #include "events.h"
+#include "grace.h"
 #include "listen.h"
 #include "log.h"
 #include "message.h"
@@ -57,6 +58,7 @@ struct server {
 	struct admission admission;
 	struct pending_set *pending; /* NULL without --proxy-from */
 	struct events ev;
+	struct grace grace; /* connections at their source's cap, refused unless it frees up */
 	struct notifier notify;
 	int sigfd;
 	struct pollfd *pollset;
@@ -70,6 +72,7 @@ struct server {
 
 	enum phase phase;
 	int64_t phase_deadline;
+	int exit_code; /* 0, or why the server stopped by itself */
 
 	bool status_dirty;
 	int64_t status_due;
@@ -189,6 +192,7 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	struct privdrop drop = { .wanted = false };
 	char why[256];
 	bool activated = false;
+	unsigned room;
 	int rc;
 
 	*out = NULL;
@@ -215,6 +219,8 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (o->nproxy_from > 0 && (s->pending = pending_new(o->max_children)) == NULL)
 		return set_error(err, errlen, EX_OSERR,
 			"out of memory for %u pending PROXY headers", o->max_children);
+	room = o->max_per_source > 0 ? children_reserve_descriptors(o->max_children)
+				     : o->max_children;
 
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
@@ -233,6 +239,11 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	s->started = mono_ms();
 	setproctitle("master");
 	log_start(s, activated);
+	if (room < o->max_children)
+		log_msg(LOG_WARNING,
+			"the descriptor limit leaves room for %u children, below --max-children %u: "
+			"beyond that, connections wait in the backlog",
+			room, o->max_children);
 	return 0;
 }
 
@@ -242,6 +253,8 @@ server_free(struct server *s)
 	if (s == NULL)
 		return;
 	listeners_close(s->listeners, s->nlisteners);
+	for (size_t i = 0; i < s->grace.n; i++)
+		close(s->grace.e[i].fd);
 	message_free(&s->msg);
 	children_free(s->children);
 	pending_free(s->pending);
@@ -380,22 +393,61 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 		if (p->balancer_own)
 			s->balancer_own++;
 		s->status_dirty = true;
+		/* Held for --max-per-source, which counts the client's open connections. */
+		if (s->opt->max_per_source > 0 && !p->balancer_own &&
+			children_hold(s->children, pid, fd))
+			return;
 	}
 	close(fd);
 }
 
-/* The one way in for every client, direct or relayed: the lists and caps, then a child. */
+static void
+refuse_for(struct server *s, int fd, enum verdict v, const struct peer *p, int64_t now)
+{
+	char why[64];
+
+	refuse(s, fd, v == REFUSE_DENIED ? EV_DENIED : EV_SOURCE, p, now,
+		admission_reason(&s->admission, v, why, sizeof(why)));
+}
+
+/* The one way in for every client, direct or relayed: the lists and caps, then a child. One at
+ * its source's cap waits a moment (grace.h) before it is refused. */
 static void
 admit(struct server *s, int fd, const struct peer *p, int64_t now)
 {
-	char why[64];
 	enum verdict v = admission_check(&s->admission, p);
 
 	if (v == ADMIT)
 		spawn(s, fd, p, now);
-	else
-		refuse(s, fd, v == REFUSE_DENIED ? EV_DENIED : EV_SOURCE, p, now,
-			admission_reason(&s->admission, v, why, sizeof(why)));
+	else if (v != REFUSE_SOURCE || !grace_add(&s->grace, fd, p, now))
+		refuse_for(s, fd, v, p, now);
+}
+
+static bool at_cap(struct server *s, int64_t now);
+
+/* Those waiting at their source's cap: served once it frees up, refused when their moment is
+ * over (or the server stops) and it has not. */
+static void
+recheck_waiting(struct server *s, int64_t now)
+{
+	bool stopping = s->phase != SERVING;
+
+	for (size_t i = 0; i < s->grace.n;) {
+		struct grace_entry e = s->grace.e[i];
+		bool full = admission_check(&s->admission, &e.peer) != ADMIT;
+
+		if (!full && (stopping || !at_cap(s, now)))
+			spawn(s, e.fd, &e.peer, now);
+		else if (full && (now >= e.due || stopping))
+			refuse_for(s, e.fd, REFUSE_SOURCE, &e.peer, now);
+		else if (stopping)
+			refuse(s, e.fd, EV_CAP, &e.peer, now, "stopping");
+		else {
+			i++;
+			continue;
+		}
+		grace_remove(&s->grace, i);
+	}
 }
 
 /* ---- connections from a balancer ------------------------------------------------------- */
@@ -596,26 +648,55 @@ terminate_children(struct server *s, int64_t now)
 	log_msg(LOG_NOTICE, "sent SIGTERM to %u children", n);
 }
 
+/* Every child ends by its own deadline, a pending header by its own and then its child; a
+ * second of slack for the log line. */
 static void
-begin_stop(struct server *s, int signo, int64_t now)
+start_draining(struct server *s, int64_t now)
 {
 	int64_t drain_ms = (int64_t)s->opt->timeout * 1000 + 1000;
 
+	if (s->pending != NULL)
+		drain_ms += (int64_t)s->opt->proxy_timeout * 1000;
+	s->phase = DRAINING;
+	s->phase_deadline = now + drain_ms;
+	notify_send(&s->notify, "STOPPING=1");
+}
+
+static void
+begin_stop(struct server *s, int signo, int64_t now)
+{
 	if (s->phase == DRAINING)
 		terminate_children(s, now);
 	if (s->phase != SERVING)
 		return;
-	s->phase = DRAINING;
 	listeners_close(s->listeners, s->nlisteners);
 	s->listeners = NULL;
 	s->nlisteners = 0;
-	notify_send(&s->notify, "STOPPING=1");
-	/* Every child ends by its own deadline, a pending header by its own and then its child;
-	 * a second of slack for the log line. */
-	if (s->pending != NULL)
-		drain_ms += (int64_t)s->opt->proxy_timeout * 1000;
-	s->phase_deadline = now + drain_ms;
+	start_draining(s, now);
 	log_msg(LOG_NOTICE, "stopping on SIG%s: %u children still running", sigabbrev_np(signo),
+		children_count(s->children));
+}
+
+/* A listener that reports an error or a hang-up would wake poll at once forever: drop it, and
+ * stop with an error status when none is left, so that a supervisor restarts us. p holds the
+ * signal descriptor and then the n - 1 listeners. */
+static void
+drop_failed_listeners(struct server *s, const struct pollfd *p, size_t n, int64_t now)
+{
+	char why[128], name[ADDR_TEXT_MAX];
+
+	for (size_t i = n; i-- > 1;) {
+		if (!(p[i].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			continue;
+		strlcpy(name, s->listeners[i - 1].name, sizeof(name));
+		listener_drop(s->listeners, &s->nlisteners, i - 1, p[i].revents, why, sizeof(why));
+		log_msg(LOG_ERR, "listener %s: %s; no longer listening there", name, why);
+	}
+	if (s->nlisteners > 0 || s->phase != SERVING)
+		return;
+	s->exit_code = EX_UNAVAILABLE;
+	start_draining(s, now);
+	log_msg(LOG_ERR, "no listener left: stopping; %u children still running",
 		children_count(s->children));
 }
 
@@ -664,6 +745,8 @@ handle_signals(struct server *s, int64_t now)
 static void
 run_timers(struct server *s, int64_t now)
 {
+	if (s->grace.n > 0)
+		recheck_waiting(s, now);
 	events_flush(&s->ev, now);
 	if (log_lost_syslog() + log_lost_stderr() != s->lost_shown)
 		s->status_dirty = true;
@@ -686,6 +769,8 @@ next_deadline(const struct server *s, bool paused)
 	int64_t due = events_due(&s->ev);
 
 	due = due == INT64_MAX ? DEADLINE_OFF : due;
+	if (s->grace.n > 0)
+		due = deadline_earliest(due, grace_due(&s->grace));
 	if (paused)
 		due = deadline_earliest(due, s->paused_until);
 	if (s->notify.fd >= 0 && s->status_dirty)
@@ -710,11 +795,16 @@ fill_pollset(struct server *s, bool accepting, size_t *first_pending)
 	return n;
 }
 
-static void
+/* Returns 0, or the exit code when the master cannot go on. */
+static int
 dispatch(struct server *s, size_t n, size_t first_pending, int64_t now)
 {
 	struct pollfd *p = s->pollset;
 
+	if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		log_msg(LOG_ERR, "poll: the signal descriptor failed");
+		return EX_OSERR;
+	}
 	if (p[0].revents & POLLIN)
 		handle_signals(s, now);
 	/* Headers first (their slots match the pollset only until something is accepted), and
@@ -722,9 +812,17 @@ dispatch(struct server *s, size_t n, size_t first_pending, int64_t now)
 	if (s->pending != NULL)
 		pending_dispatch(s->pending, p + first_pending, n - first_pending, now,
 			header_ended, s);
+	for (size_t i = 1; i < first_pending && s->phase == SERVING; i++) {
+		if (p[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			/* The listeners are renumbered: accept on the next round. */
+			drop_failed_listeners(s, p, first_pending, now);
+			return 0;
+		}
+	}
 	for (size_t i = 1; i < first_pending && s->phase == SERVING; i++)
 		if ((p[i].revents & POLLIN) && !accept_batch(s, p[i].fd, now))
 			break;
+	return 0;
 }
 
 int
@@ -743,7 +841,7 @@ server_run(struct server *s)
 		bool paused = now < s->paused_until;
 		bool accepting = s->phase == SERVING && !paused && !at_cap(s, now);
 		size_t first_pending, n;
-		int ready, timeout = -1;
+		int ready, rc, timeout = -1;
 
 		run_timers(s, now);
 		if (s->phase != SERVING && children_count(s->children) == 0 &&
@@ -758,11 +856,11 @@ server_run(struct server *s)
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
 			return EX_OSERR;
 		}
-		if (ready >= 0)
-			dispatch(s, n, first_pending, mono_ms());
+		if (ready >= 0 && (rc = dispatch(s, n, first_pending, mono_ms())) != 0)
+			return rc;
 	}
 	events_flush(&s->ev, INT64_MAX);
 	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", s->served,
 		s->served == 1 ? "connection" : "connections");
-	return 0;
+	return s->exit_code;
 }

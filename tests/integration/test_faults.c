@@ -2,8 +2,10 @@
  * stderr nobody reads; a client that reconnects at once; a listener another holder shuts
  * down; files only the service user may read. Each test uses the real thing. */
 #include <check.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -136,9 +138,9 @@ sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
 	int64_t deadline = now_ms() + WAIT_MS;
 
 	for (;;) {
-		ck_assert_msg(sink_next(s, line, cap, left_ms(deadline)),
-			"syslog never received '%s'; the daemon's stderr:\n%s", needle,
-			daemon_log_tail(&d));
+		if (!sink_next(s, line, cap, left_ms(deadline)))
+			ck_abort_msg("syslog never received '%s'; the daemon's stderr:\n%s", needle,
+				d.inotify >= 0 ? daemon_log_tail(&d) : "(a pipe)");
 		if (strstr(line, needle) != NULL)
 			return;
 	}
@@ -272,6 +274,22 @@ END_TEST
 
 /* ---- a stderr nobody reads --------------------------------------------------------------- */
 
+/* A status line by SIGUSR1, read from syslog. Our syslog reads only when asked, so its queue
+ * may be full and the master's line dropped (and counted): then ask again. */
+static void
+status_via_syslog(pid_t pid, struct syslog_sink *s, char *line, size_t cap)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	for (;;) {
+		ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+		while (sink_next(s, line, cap, 1000))
+			if (strstr(line, "status: ") != NULL)
+				return;
+		ck_assert_msg(now_ms() < deadline, "no status line reached syslog");
+	}
+}
+
 /* -d with stderr a pipe that is full and never read: the master keeps accepting and obeys
  * SIGTERM, children end by their deadline, and the lines that could not be written are
  * counted. The daemon's own view comes through a syslog socket of ours. */
@@ -318,23 +336,19 @@ START_TEST(stderr_nobody_reads)
 	while (write(filler, fill, 1) > 0)
 		;
 	close(filler);
-	ck_assert_int_eq(kill(pid, SIGUSR1), 0); /* the master has something for stderr */
-	sink_expect(&s, "status: ", line, sizeof(line));
+	status_via_syslog(pid, &s, line, sizeof(line)); /* the master has something for stderr */
 	for (int i = 0; i < 20; i++) {
 		ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port, buf, sizeof(buf)), 14);
 		ck_assert_str_eq(buf, "Hello World!\r\n");
 	}
 	/* Children cannot write their lines either: each ends by its deadline all the same. */
 	for (int64_t deadline = now_ms() + WAIT_MS;;) {
-		ck_assert_int_eq(kill(pid, SIGUSR1), 0);
-		sink_expect(&s, "status: ", line, sizeof(line));
+		status_via_syslog(pid, &s, line, sizeof(line));
 		if (strncmp(strstr(line, "status: "), "status: 0 children", 18) == 0)
 			break;
 		ck_assert_msg(now_ms() < deadline, "children outlived their deadline: %s", line);
-		sink_next(&s, line, sizeof(line), 100); /* pace the rounds on the daemon's lines */
 	}
 	ck_assert_uint_ge(lost_to(line, "stderr"), 21);
-	ck_assert_uint_eq(lost_to(line, "syslog"), 0);
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	sink_expect(&s, "exiting after 20 connections", line, sizeof(line));
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -343,6 +357,123 @@ START_TEST(stderr_nobody_reads)
 	close(pipefd[0]);
 	close(pipefd[1]);
 	sink_close(&s);
+}
+END_TEST
+
+/* ---- the per-source cap counts open connections ------------------------------------------- */
+
+/* One client, one connection at a time (connect, read to EOF, close, again): it never holds
+ * more than one, so -s 1 must never refuse it, however long each child takes to exit. */
+START_TEST(sequential_client_is_never_refused_at_s1)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "1", "-q", NULL };
+	const char *const load[] = { "-n", "2000", "-c", "1", NULL };
+
+	daemon_start(&d, args);
+	expect_all_greeted(&d, load);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert_msg(strstr(d.log, "refused") == NULL, "%s", daemon_log_tail(&d));
+}
+END_TEST
+
+/* A syslog daemon that stops reading: each child waits to log until its deadline, long
+ * after its client left. Those children are no open connections of the client's. */
+START_TEST(stalled_syslog_does_not_refuse_sequential_clients)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "2", NULL };
+	const char *const load[] = { "-n", "100", "-c", "1", NULL };
+	struct syslog_sink s;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char line[4096];
+	int stuffer;
+
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	start_with_syslog(&s, args);
+	sink_expect(&s, "started; listening on", line, sizeof(line));
+	/* Fill its queue: from now on nothing sent to it is taken. */
+	memcpy(a.sun_path, s.path, sizeof(s.path));
+	stuffer = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(connect(stuffer, (struct sockaddr *)&a, sizeof(a)), 0);
+	while (send(stuffer, "x", 1, 0) == 1)
+		;
+	ck_assert_int_eq(errno, EAGAIN);
+	expect_all_greeted(&d, load);
+	ck_assert_msg(strstr(d.log, "refused") == NULL, "%s", daemon_log_tail(&d));
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	close(stuffer);
+	sink_close(&s);
+}
+END_TEST
+
+/* What the cap limits still holds: N connections held open, the next one is refused, and
+ * once one of them closes a new one is served. */
+START_TEST(held_connections_still_count)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "2", "-t", "60", NULL };
+	char buf[64];
+	int held[2];
+
+	daemon_start(&d, args);
+	for (int i = 0; i < 2; i++) {
+		held[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+		ck_assert_int_eq(read(held[i], buf, 14), 14);
+	}
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 0);
+	daemon_wait_log(&d, "2 connections from this source (--max-per-source)", 0);
+	close(held[0]);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	close(held[1]);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- a listener that reports an error ----------------------------------------------------- */
+
+static int
+tcp_listener(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	return fd;
+}
+
+static uint16_t
+port_of(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/* Another holder of a socket-activated listener shuts it down: the daemon says so, stops
+ * polling it and serves on the other; when none is left it exits with an error status
+ * (systemd's Restart= then acts) instead of spinning. */
+START_TEST(listener_shut_down_by_another_holder)
+{
+	const char *const args[] = { NULL };
+	int fds[2] = { tcp_listener(), tcp_listener() };
+	struct daemon_env env = { .listen_fds = fds, .nlisten_fds = 2 };
+	char buf[64];
+	size_t at;
+
+	daemon_start_env(&d, args, &env);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port_of(fds[0]), buf, sizeof(buf)), 14);
+	ck_assert_int_eq(shutdown(fds[0], SHUT_RDWR), 0);
+	at = daemon_wait_log(&d, "no longer listening there", 0);
+	ck_assert(strstr(d.log, "listener 127.0.0.1:") != NULL);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port_of(fds[1]), buf, sizeof(buf)), 14);
+	ck_assert_int_eq(shutdown(fds[1], SHUT_RDWR), 0);
+	daemon_wait_log(&d, "no listener left", at);
+	ck_assert_int_eq(daemon_wait_exit(&d), 69); /* EX_UNAVAILABLE */
+	close(fds[0]);
+	close(fds[1]);
 }
 END_TEST
 
@@ -358,6 +489,20 @@ faults_suite(void)
 	tcase_add_test(tc, syslog_that_restarts_gets_later_lines);
 	tcase_add_test(tc, syslog_on_a_stream_socket);
 	tcase_add_test(tc, stderr_nobody_reads);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("per-source");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, sequential_client_is_never_refused_at_s1);
+	tcase_add_test(tc, stalled_syslog_does_not_refuse_sequential_clients);
+	tcase_add_test(tc, held_connections_still_count);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("listeners");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, listener_shut_down_by_another_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }

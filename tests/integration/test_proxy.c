@@ -71,17 +71,20 @@ static void
 wait_pending(unsigned n)
 {
 	for (int round = 0;; round++) {
+		const char *at, *num;
 		size_t from;
-		const char *line;
 
 		ck_assert_msg(round < 10000, "never %u PROXY headers pending", n);
 		daemon_count_log(&d, "\n"); /* reads the log so far */
 		from = d.log_len;
 		daemon_signal(&d, SIGUSR1);
-		daemon_wait_log(&d, " PROXY headers pending", from);
-		line = strstr(d.log + from, "status: ");
-		line = strstr(line + 1, "status: ");
-		if (strtoul(line + strlen("status: "), NULL, 10) == n)
+		daemon_wait_log(&d, "balancer checks greeted", from);
+		/* "status: N PROXY headers pending, ...": N is just before the text. */
+		at = strstr(d.log + from, " PROXY headers pending, ");
+		ck_assert_ptr_nonnull(at);
+		for (num = at; num > d.log && num[-1] >= '0' && num[-1] <= '9'; num--)
+			;
+		if (strtoul(num, NULL, 10) == n)
 			return;
 	}
 }
@@ -169,7 +172,7 @@ START_TEST(deny_and_per_source_act_on_the_client)
 	/* Same client through the same balancer: over its cap. Another client: served. */
 	ck_assert_uint_eq(RELAY("127.0.0.1", V1("198.51.100.1", "1002"), buf), 0);
 	daemon_wait_log(&d,
-		"refused 198.51.100.1 port 1002 via 127.0.0.1: 1 connections from this source", 0);
+		"refused 198.51.100.1 port 1002 via 127.0.0.1: 1 connection from this source", 0);
 	ck_assert_uint_eq(RELAY("127.0.0.1", V1("198.51.100.2", "1003"), buf), 14);
 	close(held);
 	ck_assert_int_eq(daemon_stop(&d), 0);
