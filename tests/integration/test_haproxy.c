@@ -460,5 +460,12 @@ main(void)
 		printf("SKIP: %s not found (Debian package haproxy)\n", HAPROXY);
 		return 77;
 	}
+	/* memcheck follows every exec: HAProxy and nginx would run under it too, too slowly for
+	 * their checks and with leaks of their own. The daemon's side of the PROXY protocol runs
+	 * under memcheck in test-proxy. */
+	if (under_valgrind()) {
+		printf("SKIP: HAProxy and nginx would run under valgrind too\n");
+		return 77;
+	}
 	return run_suite(haproxy_suite());
 }

@@ -381,6 +381,8 @@ START_TEST(child_title_names_client_and_balancer)
 	char buf[64];
 	int fd;
 
+	if (under_valgrind())
+		return; /* /proc shows valgrind's command line, not the title the child sets */
 	daemon_start(&d, args);
 	fd = open_client("127.0.0.1", "127.0.0.1", d.port);
 	send_all(fd, v1, sizeof(v1) - 1);
