@@ -98,6 +98,21 @@ load_message(struct server *s, char *err, size_t errlen)
 	return message_convert(text, strlen(text), &s->msg, err, errlen);
 }
 
+/* Every file the service reads is read here, after the privilege drop, as SIGHUP will read it
+ * again later: a file only root may read fails now, by name, not at the first reload. */
+static int
+read_service_files(struct server *s, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+	int rc = load_message(s, err, errlen);
+	size_t used;
+
+	if (rc != 0 && s->opt->user != NULL && (used = strlen(err)) < errlen)
+		snprintf(err + used, errlen - used, " (read as --user %s)",
+			escape_str(shown, sizeof(shown), s->opt->user));
+	return rc;
+}
+
 static int
 open_listeners(struct server *s, bool *activated, char *err, size_t errlen)
 {
@@ -167,7 +182,7 @@ log_start(const struct server *s, bool activated)
 		log_msg(LOG_NOTICE,
 			"sockets from systemd: PORT, --listen and --backlog are ignored");
 	warn_if_long(&s->msg);
-	if (geteuid() == 0)
+	if (geteuid() == 0 && s->opt->user == NULL) /* not when root is what --user asked for */
 		log_msg(LOG_WARNING, "running as root: consider --user, or a systemd unit");
 }
 
@@ -194,8 +209,6 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (ensure_stdio() != 0)
 		return set_error(err, errlen, EX_OSERR, "cannot open /dev/null: %s",
 			strerror(errno));
-	if ((rc = load_message(s, err, errlen)) != 0)
-		return rc;
 	s->children = children_new(o->max_children);
 	if (s->children == NULL)
 		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
@@ -207,6 +220,8 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
 		return rc;
 	if ((rc = privdrop_apply(&drop, err, errlen)) != 0)
+		return rc;
+	if ((rc = read_service_files(s, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_signalfd(s, err, errlen)) != 0)
 		return rc;
