@@ -549,7 +549,41 @@ terminate_children(struct server *s, int64_t now)
 
 	s->terminated = true;
 	s->kill_deadline = now + KILL_GRACE_MS;
-	log_msg(LOG_NOTICE, "sent SIGTERM to %u children", n);
+	log_msg(LOG_NOTICE, "sent SIGTERM to %u %s", n, n == 1 ? "child" : "children");
+}
+
+/* Connections the kernel completed before the stop began are clients we already answered
+ * SYN-ACK to: greet them (as many as were queued then, so a flood cannot keep us here), or,
+ * at --max-children, say how many are closed unserved. */
+static void
+greet_the_queued(struct server *s, int64_t now)
+{
+	unsigned dropped = 0;
+
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		for (unsigned n = listener_queued(s->listeners[i].fd); n > 0; n--) {
+			struct sockaddr_storage peer;
+			socklen_t len = sizeof(peer);
+			int fd = accept4(s->listeners[i].fd, (struct sockaddr *)&peer, &len,
+				SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+			if (fd < 0 && accept_error_is_transient(errno))
+				continue;
+			if (fd < 0)
+				break;
+			if (at_cap(s, now)) {
+				close(fd);
+				dropped++;
+				continue;
+			}
+			admit(s, fd, &peer, now);
+		}
+	}
+	if (dropped > 0)
+		log_msg(LOG_NOTICE,
+			"stopping at --max-children: closed %u %s waiting in the backlog without "
+			"a greeting",
+			dropped, dropped == 1 ? "connection" : "connections");
 }
 
 static void
@@ -560,6 +594,7 @@ begin_stop(struct server *s, int signo, int64_t now)
 			terminate_children(s, now);
 		return;
 	}
+	greet_the_queued(s, now);
 	s->stopping = true;
 	listeners_close(s->listeners, s->nlisteners);
 	s->listeners = NULL;
@@ -567,8 +602,8 @@ begin_stop(struct server *s, int signo, int64_t now)
 	notify_send(&s->notify, "STOPPING=1");
 	/* Every child ends by its own deadline; a second of slack for its log line. */
 	s->stop_deadline = now + (int64_t)s->opt->timeout * 1000 + 1000;
-	log_msg(LOG_NOTICE, "stopping on SIG%s: %u children still running", sigabbrev_np(signo),
-		children_count(s->children));
+	log_msg(LOG_NOTICE, "stopping on SIG%s: %u %s still running", sigabbrev_np(signo),
+		children_count(s->children), children_count(s->children) == 1 ? "child" : "children");
 }
 
 /* A listener that reports an error or a hang-up would wake poll at once forever: drop it, and
@@ -591,8 +626,8 @@ drop_failed_listeners(struct server *s, const struct pollfd *p, size_t n, int64_
 	s->stopping = true;
 	notify_send(&s->notify, "STOPPING=1");
 	s->stop_deadline = now + (int64_t)s->opt->timeout * 1000 + 1000;
-	log_msg(LOG_ERR, "no listener left: stopping; %u children still running",
-		children_count(s->children));
+	log_msg(LOG_ERR, "no listener left: stopping; %u %s still running",
+		children_count(s->children), children_count(s->children) == 1 ? "child" : "children");
 }
 
 /* Reads every pending signal first, then acts in a fixed order: reaping before the status

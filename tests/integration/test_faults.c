@@ -477,6 +477,64 @@ START_TEST(listener_shut_down_by_another_holder)
 }
 END_TEST
 
+/* ---- stopping with connections in the backlog --------------------------------------------- */
+
+static void
+stop_master(void)
+{
+	int status;
+
+	daemon_signal(&d, SIGSTOP);
+	ck_assert_int_eq(waitpid(d.pid, &status, WUNTRACED), d.pid);
+	ck_assert(WIFSTOPPED(status));
+}
+
+/* Clients the kernel queued before SIGTERM arrived are greeted, not reset. */
+START_TEST(sigterm_greets_the_queued)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	char buf[64];
+	int fds[3];
+
+	daemon_start(&d, args);
+	stop_master(); /* so that the connections wait in the backlog */
+	for (int i = 0; i < 3; i++)
+		fds[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	daemon_signal(&d, SIGTERM);
+	daemon_signal(&d, SIGCONT);
+	for (int i = 0; i < 3; i++) {
+		ssize_t n = read(fds[i], buf, sizeof(buf));
+
+		ck_assert_int_eq(n, 14);
+		close(fds[i]);
+	}
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	ck_assert(strstr(d.log, "exiting after 3 connections") != NULL);
+}
+END_TEST
+
+/* At --max-children the queued ones cannot be greeted: the log says how many were closed. */
+START_TEST(sigterm_at_the_cap_says_how_many_are_dropped)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "1", "-t", "60", NULL };
+	char buf[64];
+	int held, fds[2];
+
+	daemon_start(&d, args);
+	held = open_client("127.0.0.1", "127.0.0.1", d.port);
+	ck_assert_int_eq(read(held, buf, 14), 14);
+	daemon_wait_children_at_least(&d, 1);
+	for (int i = 0; i < 2; i++)
+		fds[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	daemon_signal(&d, SIGTERM);
+	daemon_wait_log(&d, "closed 2 connections waiting in the backlog without a greeting", 0);
+	close(held);
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	for (int i = 0; i < 2; i++)
+		close(fds[i]);
+}
+END_TEST
+
 /* ---- files read as the service user ------------------------------------------------------ */
 
 /* A message file only root may read: with --user it is read as USER from the start, so the
@@ -609,6 +667,8 @@ faults_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, listener_shut_down_by_another_holder);
+	tcase_add_test(tc, sigterm_greets_the_queued);
+	tcase_add_test(tc, sigterm_at_the_cap_says_how_many_are_dropped);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("users");
