@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -193,4 +194,16 @@ listener_drop(struct listener *l, size_t *n, size_t i, short revents, char *why,
 		close(l[i].fd);
 	memmove(&l[i], &l[i + 1], (*n - i - 1) * sizeof(l[0]));
 	(*n)--;
+}
+
+unsigned
+listener_queued(int fd)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+		return 0;
+	return info.tcpi_unacked; /* for a listener: the accept queue's length */
 }

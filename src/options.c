@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -203,6 +204,44 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 	}
 }
 
+/* What getopt_long calls '?' for a long option: a value given to one that takes none, a
+ * prefix of several, or a name that is not ours. */
+static int
+bad_long_option(const char *word, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX], names[256] = "";
+	const char *name = word + 2;
+	size_t len = strcspn(name, "="), used = 0;
+	const struct option *only = NULL;
+	unsigned matches = 0;
+
+	escape_bytes(shown, sizeof(shown), word, len + 2);
+	for (const struct option *lo = long_options; lo->name != NULL; lo++) {
+		if (strncmp(lo->name, name, len) != 0)
+			continue;
+		if (lo->name[len] == '\0') { /* an exact name wins over longer ones */
+			only = lo;
+			matches = 1;
+			break;
+		}
+		only = lo;
+		matches++;
+		if (used < sizeof(names)) {
+			int n = snprintf(names + used, sizeof(names) - used, "%s--%s",
+				matches > 1 ? ", " : "", lo->name);
+
+			used += n > 0 ? (size_t)n : 0;
+		}
+	}
+	if (matches == 1 && name[len] == '=' && only->has_arg == no_argument)
+		return set_error(err, errlen, EX_USAGE, "option '--%s' takes no value", only->name);
+	if (matches > 1 && len > 0)
+		return set_error(err, errlen, EX_USAGE, "option '%s' is ambiguous: %s", shown,
+			names);
+	return set_error(err, errlen, EX_USAGE, "unknown option '%s'",
+		escape_str(shown, sizeof(shown), word));
+}
+
 static int
 bad_option(int opt, int argc, char *argv[], char *err, size_t errlen, struct options *o)
 {
@@ -220,7 +259,7 @@ bad_option(int opt, int argc, char *argv[], char *err, size_t errlen, struct opt
 		return set_error(err, errlen, EX_USAGE, "unknown option '-%s'",
 			escape_bytes(shown, sizeof(shown), &letter, 1));
 	}
-	return set_error(err, errlen, EX_USAGE, "unknown option '%s'", shown);
+	return bad_long_option(word, err, errlen);
 }
 
 static void
@@ -232,6 +271,26 @@ set_defaults(struct options *o)
 	o->max_per_source = DEFAULT_MAX_PER_SOURCE;
 	o->timeout = DEFAULT_TIMEOUT;
 	o->proxy_timeout = DEFAULT_PROXY_TIMEOUT;
+}
+
+/* Port 0 is a different free port each time, so only a fixed port can be given twice. */
+static bool
+same_listen_address(const struct listen_spec *a, const struct listen_spec *b)
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->addr;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->addr;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->addr;
+	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->addr;
+
+	if (a->addr.ss_family != b->addr.ss_family ||
+		sockaddr_port((const struct sockaddr *)&a->addr) == 0 ||
+		sockaddr_port((const struct sockaddr *)&a->addr) !=
+			sockaddr_port((const struct sockaddr *)&b->addr))
+		return false;
+	if (a->addr.ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0 &&
+		a6->sin6_scope_id == b6->sin6_scope_id;
 }
 
 /* The positional PORT is the port of every --listen that names none, and of the default. */
@@ -248,6 +307,16 @@ finish_listen(struct options *o, char *err, size_t errlen)
 	for (size_t i = 0; i < o->nlisten; i++)
 		if (!o->listen[i].port_given)
 			listen_spec_set_port(&o->listen[i], o->port);
+	for (size_t i = 1; i < o->nlisten; i++)
+		for (size_t j = 0; j < i; j++)
+			if (same_listen_address(&o->listen[i], &o->listen[j])) {
+				char shown[ADDR_TEXT_MAX];
+
+				format_sockaddr((struct sockaddr *)&o->listen[i].addr, shown,
+					sizeof(shown));
+				return set_error(err, errlen, EX_USAGE,
+					"listen address '%s' is given twice", shown);
+			}
 	return 0;
 }
 

@@ -110,6 +110,21 @@ load_message(struct server *s, char *err, size_t errlen)
 	return message_convert(text, strlen(text), &s->msg, err, errlen);
 }
 
+/* Every file the service reads is read here, after the privilege drop, as SIGHUP will read it
+ * again later: a file only root may read fails now, by name, not at the first reload. */
+static int
+read_service_files(struct server *s, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+	int rc = load_message(s, err, errlen);
+	size_t used;
+
+	if (rc != 0 && s->opt->user != NULL && (used = strlen(err)) < errlen)
+		snprintf(err + used, errlen - used, " (read as --user %s)",
+			escape_str(shown, sizeof(shown), s->opt->user));
+	return rc;
+}
+
 static int
 open_listeners(struct server *s, bool *activated, char *err, size_t errlen)
 {
@@ -179,7 +194,7 @@ log_start(const struct server *s, bool activated)
 		log_msg(LOG_NOTICE,
 			"sockets from systemd: PORT, --listen and --backlog are ignored");
 	warn_if_long(&s->msg);
-	if (geteuid() == 0)
+	if (geteuid() == 0 && s->opt->user == NULL) /* not when root is what --user asked for */
 		log_msg(LOG_WARNING, "running as root: consider --user, or a systemd unit");
 }
 
@@ -207,8 +222,6 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (ensure_stdio() != 0)
 		return set_error(err, errlen, EX_OSERR, "cannot open /dev/null: %s",
 			strerror(errno));
-	if ((rc = load_message(s, err, errlen)) != 0)
-		return rc;
 	s->children = children_new(o->max_children);
 	if (s->children == NULL)
 		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
@@ -227,6 +240,8 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
 		return rc;
 	if ((rc = privdrop_apply(&drop, err, errlen)) != 0)
+		return rc;
+	if ((rc = read_service_files(s, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_signalfd(s, err, errlen)) != 0)
 		return rc;
@@ -645,7 +660,42 @@ terminate_children(struct server *s, int64_t now)
 
 	s->phase = TERMINATING;
 	s->phase_deadline = now + KILL_GRACE_MS;
-	log_msg(LOG_NOTICE, "sent SIGTERM to %u children", n);
+	log_msg(LOG_NOTICE, "sent SIGTERM to %u %s", n, n == 1 ? "child" : "children");
+}
+
+/* Connections the kernel completed before the stop began are clients we already answered
+ * SYN-ACK to: greet them (as many as were queued then, so a flood cannot keep us here), or,
+ * at --max-children, say how many are closed unserved. A balancer's go to the pending stage
+ * like any other, and are finished while draining. */
+static void
+greet_the_queued(struct server *s, int64_t now)
+{
+	unsigned dropped = 0;
+
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		for (unsigned n = listener_queued(s->listeners[i].fd); n > 0; n--) {
+			struct sockaddr_storage peer;
+			socklen_t len = sizeof(peer);
+			int fd = accept4(s->listeners[i].fd, (struct sockaddr *)&peer, &len,
+				SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+			if (fd < 0 && accept_error_is_transient(errno))
+				continue;
+			if (fd < 0)
+				break;
+			if (at_cap(s, now)) {
+				close(fd);
+				dropped++;
+				continue;
+			}
+			accepted(s, fd, &peer, now);
+		}
+	}
+	if (dropped > 0)
+		log_msg(LOG_NOTICE,
+			"stopping at --max-children: closed %u %s waiting in the backlog without "
+			"a greeting",
+			dropped, dropped == 1 ? "connection" : "connections");
 }
 
 /* Every child ends by its own deadline, a pending header by its own and then its child; a
@@ -669,12 +719,14 @@ begin_stop(struct server *s, int signo, int64_t now)
 		terminate_children(s, now);
 	if (s->phase != SERVING)
 		return;
+	greet_the_queued(s, now);
 	listeners_close(s->listeners, s->nlisteners);
 	s->listeners = NULL;
 	s->nlisteners = 0;
 	start_draining(s, now);
-	log_msg(LOG_NOTICE, "stopping on SIG%s: %u children still running", sigabbrev_np(signo),
-		children_count(s->children));
+	log_msg(LOG_NOTICE, "stopping on SIG%s: %u %s still running", sigabbrev_np(signo),
+		children_count(s->children),
+		children_count(s->children) == 1 ? "child" : "children");
 }
 
 /* A listener that reports an error or a hang-up would wake poll at once forever: drop it, and
@@ -696,8 +748,9 @@ drop_failed_listeners(struct server *s, const struct pollfd *p, size_t n, int64_
 		return;
 	s->exit_code = EX_UNAVAILABLE;
 	start_draining(s, now);
-	log_msg(LOG_ERR, "no listener left: stopping; %u children still running",
-		children_count(s->children));
+	log_msg(LOG_ERR, "no listener left: stopping; %u %s still running",
+		children_count(s->children),
+		children_count(s->children) == 1 ? "child" : "children");
 }
 
 /* Reads every pending signal first, then acts in a fixed order: reaping before the status

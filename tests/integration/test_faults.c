@@ -477,6 +477,170 @@ START_TEST(listener_shut_down_by_another_holder)
 }
 END_TEST
 
+/* ---- stopping with connections in the backlog --------------------------------------------- */
+
+static void
+stop_master(void)
+{
+	int status;
+
+	daemon_signal(&d, SIGSTOP);
+	ck_assert_int_eq(waitpid(d.pid, &status, WUNTRACED), d.pid);
+	ck_assert(WIFSTOPPED(status));
+}
+
+/* Clients the kernel queued before SIGTERM arrived are greeted, not reset. */
+START_TEST(sigterm_greets_the_queued)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	char buf[64];
+	int fds[3];
+
+	daemon_start(&d, args);
+	stop_master(); /* so that the connections wait in the backlog */
+	for (int i = 0; i < 3; i++)
+		fds[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	daemon_signal(&d, SIGTERM);
+	daemon_signal(&d, SIGCONT);
+	for (int i = 0; i < 3; i++) {
+		ssize_t n = read(fds[i], buf, sizeof(buf));
+
+		ck_assert_int_eq(n, 14);
+		close(fds[i]);
+	}
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	ck_assert(strstr(d.log, "exiting after 3 connections") != NULL);
+}
+END_TEST
+
+/* At --max-children the queued ones cannot be greeted: the log says how many were closed. */
+START_TEST(sigterm_at_the_cap_says_how_many_are_dropped)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "1", "-t", "60", NULL };
+	char buf[64];
+	int held, fds[2];
+
+	daemon_start(&d, args);
+	held = open_client("127.0.0.1", "127.0.0.1", d.port);
+	ck_assert_int_eq(read(held, buf, 14), 14);
+	daemon_wait_children_at_least(&d, 1);
+	for (int i = 0; i < 2; i++)
+		fds[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	daemon_signal(&d, SIGTERM);
+	daemon_wait_log(&d, "closed 2 connections waiting in the backlog without a greeting", 0);
+	close(held);
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	for (int i = 0; i < 2; i++)
+		close(fds[i]);
+}
+END_TEST
+
+/* ---- files read as the service user ------------------------------------------------------ */
+
+/* A message file only root may read: with --user it is read as USER from the start, so the
+ * daemon refuses to start, naming the file, rather than serve it until the first SIGHUP. */
+START_TEST(message_file_is_read_as_the_user)
+{
+	const char *path, *const args_fmt[] = { "-l", "127.0.0.1:0", "-u", "nobody", "-M", NULL,
+		NULL };
+	const char *args[7];
+	char err[1024];
+
+	if (geteuid() != 0 || under_valgrind())
+		return; /* needs root; valgrind re-executed as another user fails first */
+	daemon_prepare(&d);
+	path = daemon_write_file(&d, "secret", "root only\n", 10);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	memcpy(args, args_fmt, sizeof(args));
+	args[5] = path;
+	ck_assert_int_eq(run_daemon_once(args, err, sizeof(err), 0), 66);
+	ck_assert_msg(strstr(err, "secret': Permission denied (read as --user nobody)") != NULL,
+		"%s", err);
+	/* Readable by the user: served, and every reload works too. */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	daemon_start(&d, args);
+	for (int i = 0; i < 2; i++) {
+		size_t from = d.log_len;
+
+		daemon_write_file(&d, "secret", i == 0 ? "one\n" : "two\n", 4);
+		daemon_signal(&d, SIGHUP);
+		daemon_wait_log(&d, "SIGHUP: read the message again", from);
+	}
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert(strstr(d.log, "keeping the old message") == NULL);
+}
+END_TEST
+
+/* ---- what users see ---------------------------------------------------------------------- */
+
+static const struct {
+	const char *args[6];
+	int rc;
+	const char *says;
+} usage_cases[] = {
+	{ { "--max", "3" }, 64, "option '--max' is ambiguous: --max-children, --max-per-source" },
+	{ { "--debug=1" }, 64, "option '--debug' takes no value" },
+	{ { "--nosuch" }, 64, "unknown option '--nosuch'" },
+	{ { "-l", "127.0.0.1:2323", "-l", "127.0.0.1:2323" }, 64,
+		"listen address '127.0.0.1:2323' is given twice" },
+	{ { "-l", "[::ffff:127.0.0.1]:2323", "-l", "127.0.0.1:2323" }, 64,
+		"listen address '127.0.0.1:2323' is given twice" },
+	{ { "-x", "::ffff:0:0/80" }, 64, "needs a prefix length of 96 or more" },
+	{ { "-u", "4000000000" }, 67, "no user" },
+};
+
+START_TEST(usage_errors_say_what_is_wrong)
+{
+	char err[2048];
+
+	ck_assert_int_eq(run_daemon_once(usage_cases[_i].args, err, sizeof(err), 0),
+		usage_cases[_i].rc);
+	ck_assert_msg(strstr(err, usage_cases[_i].says) != NULL, "'%s' lacks '%s'", err,
+		usage_cases[_i].says);
+}
+END_TEST
+
+/* A numeric uid that exists is a user, as for chown(1); -u root is no reason for a warning. */
+START_TEST(numeric_user_and_explicit_root)
+{
+	const char *const numeric[] = { "-l", "127.0.0.1:0", "-u", "65534", NULL };
+	const char *const root[] = { "-l", "127.0.0.1:0", "-u", "root", NULL };
+
+	if (geteuid() != 0 || under_valgrind())
+		return; /* needs root; valgrind re-executed as another user fails first */
+	daemon_start(&d, numeric);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	daemon_cleanup(&d);
+	daemon_start(&d, root);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert_msg(strstr(d.log, "running as root") == NULL, "%s", d.log);
+}
+END_TEST
+
+/* A link-local address needs its interface: fe80::1%lo. */
+START_TEST(scoped_link_local_listen)
+{
+	const char *const args[] = { "-l", "[fe80::1%lo]:0", NULL };
+	char err[1024];
+	int rc;
+
+	if (!have_ipv6_loopback())
+		return;
+	rc = run_daemon_once((const char *const[]){ "-l", "[fe80::1%nosuch0]:0", NULL }, err,
+		sizeof(err), 0);
+	ck_assert_int_eq(rc, 64);
+	ck_assert_msg(strstr(err, "no interface 'nosuch0'") != NULL, "%s", err);
+	/* Binding needs fe80::1 on lo, which a test may not add: then the kernel says so, and the
+	 * message shows the scope it was given. */
+	rc = run_daemon_once((const char *const[]){ "-l", "[fe80::1%lo]:1", "-l", "[fe80::1%lo]:1",
+				     NULL },
+		err, sizeof(err), 0);
+	ck_assert_int_eq(rc, 64);
+	ck_assert_msg(strstr(err, "'[fe80::1%lo]:1' is given twice") != NULL, "%s", err);
+	(void)args;
+}
+END_TEST
+
 static Suite *
 faults_suite(void)
 {
@@ -503,6 +667,18 @@ faults_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, listener_shut_down_by_another_holder);
+	tcase_add_test(tc, sigterm_greets_the_queued);
+	tcase_add_test(tc, sigterm_at_the_cap_says_how_many_are_dropped);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("users");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, message_file_is_read_as_the_user);
+	tcase_add_loop_test(tc, usage_errors_say_what_is_wrong, 0,
+		sizeof(usage_cases) / sizeof(usage_cases[0]));
+	tcase_add_test(tc, numeric_user_and_explicit_root);
+	tcase_add_test(tc, scoped_link_local_listen);
 	suite_add_tcase(s, tc);
 	return s;
 }
