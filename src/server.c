@@ -56,7 +56,7 @@ struct server {
 	bool at_cap;
 
 	bool stopping;
-	int exit_code; /* 0, or why the server stopped by itself */
+	int exit_code;         /* 0, or why the server stopped by itself */
 	int64_t stop_deadline; /* then the remaining children get SIGTERM */
 	bool terminated;
 	int64_t kill_deadline; /* then SIGKILL */
@@ -603,7 +603,8 @@ begin_stop(struct server *s, int signo, int64_t now)
 	/* Every child ends by its own deadline; a second of slack for its log line. */
 	s->stop_deadline = now + (int64_t)s->opt->timeout * 1000 + 1000;
 	log_msg(LOG_NOTICE, "stopping on SIG%s: %u %s still running", sigabbrev_np(signo),
-		children_count(s->children), children_count(s->children) == 1 ? "child" : "children");
+		children_count(s->children),
+		children_count(s->children) == 1 ? "child" : "children");
 }
 
 /* A listener that reports an error or a hang-up would wake poll at once forever: drop it, and
@@ -627,7 +628,8 @@ drop_failed_listeners(struct server *s, const struct pollfd *p, size_t n, int64_
 	notify_send(&s->notify, "STOPPING=1");
 	s->stop_deadline = now + (int64_t)s->opt->timeout * 1000 + 1000;
 	log_msg(LOG_ERR, "no listener left: stopping; %u %s still running",
-		children_count(s->children), children_count(s->children) == 1 ? "child" : "children");
+		children_count(s->children),
+		children_count(s->children) == 1 ? "child" : "children");
 }
 
 /* Reads every pending signal first, then acts in a fixed order: reaping before the status
