@@ -4,8 +4,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Two open-addressing tables with linear probing and backward-shift deletion (no tombstones,

@@ -1,8 +1,8 @@
 /* Faults of the real world: a syslog that starts late, restarts or only offers a stream; a
  * stderr nobody reads; a client that reconnects at once; a listener another holder shuts
  * down; files only the service user may read. Each test uses the real thing. */
-#include <check.h>
 #include <arpa/inet.h>
+#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -51,10 +51,10 @@ left_ms(int64_t deadline)
 struct syslog_sink {
 	char path[100];
 	int type;
-	int fd;       /* the bound socket */
-	int conn;     /* stream: the connection accepted last, or -1 */
+	int fd;   /* the bound socket */
+	int conn; /* stream: the connection accepted last, or -1 */
 	char buf[65536];
-	size_t len;   /* stream: bytes read and not yet split into records */
+	size_t len; /* stream: bytes read and not yet split into records */
 };
 
 static void
@@ -317,8 +317,7 @@ START_TEST(stderr_nobody_reads)
 		dup2(null, STDOUT_FILENO);
 		dup2(pipefd[1], STDERR_FILENO);
 		setenv("HELLO_SERVER_SYSLOG_SOCKET", s.path, 1);
-		execl(prog, prog, "-d", "-l", "127.0.0.1:0", "-t", "1", "-s", "0",
-			(char *)NULL);
+		execl(prog, prog, "-d", "-l", "127.0.0.1:0", "-t", "1", "-s", "0", (char *)NULL);
 		_exit(127);
 	}
 	d.pid = pid;
@@ -541,8 +540,8 @@ END_TEST
  * daemon refuses to start, naming the file, rather than serve it until the first SIGHUP. */
 START_TEST(message_file_is_read_as_the_user)
 {
-	const char *path, *const args_fmt[] = { "-l", "127.0.0.1:0", "-u", "nobody", "-M", NULL,
-		NULL };
+	const char *path,
+		*const args_fmt[] = { "-l", "127.0.0.1:0", "-u", "nobody", "-M", NULL, NULL };
 	const char *args[7];
 	char err[1024];
 

@@ -120,7 +120,8 @@ static const struct {
 	{ "::ffff:192.0.2.0/120", 1, NULL },
 	{ "::ffff:0:0/96", 1, NULL },
 	{ "::ffff:192.0.2.1/120", 0, "host bits set" },
-	{ "::ffff:0:0/95", 0, "IPv4-mapped CIDR '::ffff:0:0/95' needs a prefix length of 96 or more" },
+	{ "::ffff:0:0/95", 0,
+		"IPv4-mapped CIDR '::ffff:0:0/95' needs a prefix length of 96 or more" },
 	{ "::ffff:0:0/80", 0, "needs a prefix length of 96 or more" },
 };
 
