@@ -1,7 +1,7 @@
 #include "acl.h"
 
-static bool
-any_contains(const struct cidr *list, size_t n, const struct sockaddr *peer)
+bool
+cidr_list_contains(const struct cidr *list, size_t n, const struct sockaddr *peer)
 {
 	for (size_t i = 0; i < n; i++)
 		if (cidr_contains(&list[i], peer))
@@ -12,7 +12,7 @@ any_contains(const struct cidr *list, size_t n, const struct sockaddr *peer)
 bool
 acl_permits(const struct acl *acl, const struct sockaddr *peer)
 {
-	if (any_contains(acl->deny, acl->ndeny, peer))
+	if (cidr_list_contains(acl->deny, acl->ndeny, peer))
 		return false;
-	return acl->nallow == 0 || any_contains(acl->allow, acl->nallow, peer);
+	return acl->nallow == 0 || cidr_list_contains(acl->allow, acl->nallow, peer);
 }

@@ -1,6 +1,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,24 +118,82 @@ parse_listen_port(const char *whole, const char *p, struct listen_spec *spec, ch
 	return 0;
 }
 
+/* The interface of "fe80::1%eth0": a name, or an index in digits. */
+static int
+parse_scope(const char *whole, const char *scope, uint32_t *index, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX], name[ESCAPE_MAX];
+	const char *why = NULL;
+	long long v;
+
+	if (all_digits(scope)) {
+		v = strtonum(scope, 1, UINT32_MAX, &why);
+		if (why == NULL) {
+			*index = (uint32_t)v;
+			return 0;
+		}
+	} else if (*scope != '\0' && strlen(scope) < IF_NAMESIZE &&
+		(*index = if_nametoindex(scope)) != 0) {
+		return 0;
+	}
+	return set_error(err, errlen, EX_USAGE, "listen address '%s' names no interface '%s'",
+		escape_str(shown, sizeof(shown), whole), escape_str(name, sizeof(name), scope));
+}
+
+/* An IPv6 address, with "%scope" for a link-local one; an IPv4-mapped address is the IPv4
+ * address it spells (an IPv6-only socket could not bind it). */
+static int
+spec_from_v6_text(const char *whole, const char *text, size_t n, struct listen_spec *spec,
+	const char *not_v6, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	struct in6_addr a6;
+	struct in_addr a4;
+	uint32_t scope = 0;
+	char *pct;
+	int rc;
+
+	if (n == 0 || n >= sizeof(host))
+		return bad_listen(whole, not_v6, err, errlen);
+	memcpy(host, text, n);
+	host[n] = '\0';
+	pct = strchr(host, '%');
+	if (pct != NULL)
+		*pct = '\0';
+	if (inet_pton(AF_INET6, host, &a6) != 1)
+		return bad_listen(whole, not_v6, err, errlen);
+	if (pct != NULL && !IN6_IS_ADDR_LINKLOCAL(&a6) && !IN6_IS_ADDR_MC_LINKLOCAL(&a6))
+		return bad_listen(whole,
+			"has a scope, but only link-local addresses (fe80::/10) take one", err,
+			errlen);
+	if (pct != NULL && (rc = parse_scope(whole, pct + 1, &scope, err, errlen)) != 0)
+		return rc;
+	if (pct == NULL && IN6_IS_ADDR_LINKLOCAL(&a6))
+		return bad_listen(whole,
+			"is link-local: name its interface, as in [fe80::1%eth0]:2323", err,
+			errlen);
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memcpy(&a4, &a6.s6_addr[12], 4);
+		spec_ipv4(spec, &a4);
+		return 0;
+	}
+	spec_ipv6(spec, &a6);
+	((struct sockaddr_in6 *)&spec->addr)->sin6_scope_id = scope;
+	return 0;
+}
+
 static int
 parse_bracketed(const char *s, struct listen_spec *spec, char *err, size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN];
 	const char *close = strchr(s, ']');
-	struct in6_addr a6;
-	size_t n;
+	int rc;
 
 	if (close == NULL)
 		return bad_listen(s, "has '[' without ']'", err, errlen);
-	n = (size_t)(close - s - 1);
-	if (n == 0 || n >= sizeof(host))
-		return bad_listen(s, "is not an IPv6 address in brackets", err, errlen);
-	memcpy(host, s + 1, n);
-	host[n] = '\0';
-	if (inet_pton(AF_INET6, host, &a6) != 1)
-		return bad_listen(s, "is not an IPv6 address in brackets", err, errlen);
-	spec_ipv6(spec, &a6);
+	rc = spec_from_v6_text(s, s + 1, (size_t)(close - s - 1), spec,
+		"is not an IPv6 address in brackets", err, errlen);
+	if (rc != 0)
+		return rc;
 	if (close[1] == '\0')
 		return 0;
 	if (close[1] != ':')
@@ -148,7 +207,6 @@ parse_listen(const char *s, struct listen_spec *spec, char *err, size_t errlen)
 	char host[INET_ADDRSTRLEN];
 	const char *colon = strchr(s, ':');
 	struct in_addr a4;
-	struct in6_addr a6;
 	size_t n;
 
 	if (*s == '\0')
@@ -157,12 +215,8 @@ parse_listen(const char *s, struct listen_spec *spec, char *err, size_t errlen)
 		return parse_bracketed(s, spec, err, errlen);
 	if (colon != NULL && strchr(colon + 1, ':') != NULL) {
 		/* Two colons or more: a bare IPv6 address, which cannot carry a port. */
-		if (inet_pton(AF_INET6, s, &a6) != 1)
-			return bad_listen(s,
-				"is not an IPv6 address (put IPv6 in brackets: [::1]:2323)", err,
-				errlen);
-		spec_ipv6(spec, &a6);
-		return 0;
+		return spec_from_v6_text(s, s, strlen(s), spec,
+			"is not an IPv6 address (put IPv6 in brackets: [::1]:2323)", err, errlen);
 	}
 	n = colon != NULL ? (size_t)(colon - s) : strlen(s);
 	if (n == 0 || (n == 1 && s[0] == '*')) {
@@ -192,6 +246,28 @@ host_bits_clear(const uint8_t *addr, unsigned bytes, unsigned prefix)
 		if (addr[bit / 8] & (0x80u >> (bit % 8)))
 			return false;
 	return true;
+}
+
+/* Peers are compared unmapped (sockaddr_unmap), so ::ffff:a.b.c.d/(96+n) is stored as the
+ * IPv4 a.b.c.d/n it means. A shorter prefix would mix the mapped block with other IPv6
+ * addresses that no peer is ever seen as: refused rather than given a surprising meaning. */
+static int
+mapped_to_ipv4(struct cidr *c, const char *shown, char *err, size_t errlen)
+{
+	if (c->prefix < 96)
+		return set_error(err, errlen, EX_USAGE,
+			"IPv4-mapped CIDR '%s' needs a prefix length of 96 or more "
+			"(::ffff:a.b.c.d/(96+n) is the IPv4 a.b.c.d/n)",
+			shown);
+	memmove(c->addr, c->addr + 12, 4);
+	memset(c->addr + 4, 0, 12);
+	c->family = AF_INET;
+	c->prefix -= 96;
+	if (!host_bits_clear(c->addr, 4, c->prefix))
+		return set_error(err, errlen, EX_USAGE,
+			"CIDR '%s' has host bits set after the first %u bits", shown,
+			c->prefix + 96);
+	return 0;
 }
 
 int
@@ -231,6 +307,8 @@ parse_cidr(const char *s, struct cidr *c, char *err, size_t errlen)
 				bytes * 8);
 		c->prefix = (unsigned)v;
 	}
+	if (c->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)c->addr))
+		return mapped_to_ipv4(c, shown, err, errlen);
 	if (!host_bits_clear(c->addr, bytes, c->prefix))
 		return set_error(err, errlen, EX_USAGE,
 			"CIDR '%s' has host bits set after the first %u bits", shown, c->prefix);
@@ -293,17 +371,29 @@ void
 format_host(const struct sockaddr *sa, char *buf, size_t len)
 {
 	struct sockaddr_storage plain;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&plain;
+	char name[IF_NAMESIZE];
+	size_t used;
 
 	sockaddr_unmap(sa, &plain);
 	if (inet_ntop(plain.ss_family, sockaddr_bytes((struct sockaddr *)&plain), buf,
-		    (socklen_t)len) == NULL)
+		    (socklen_t)len) == NULL) {
 		snprintf(buf, len, "?");
+		return;
+	}
+	if (plain.ss_family != AF_INET6 || sin6->sin6_scope_id == 0)
+		return;
+	used = strlen(buf);
+	if (if_indextoname(sin6->sin6_scope_id, name) != NULL)
+		snprintf(buf + used, len - used, "%%%s", name);
+	else
+		snprintf(buf + used, len - used, "%%%u", (unsigned)sin6->sin6_scope_id);
 }
 
 void
 format_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
 	struct sockaddr_storage plain;
 
 	sockaddr_unmap(sa, &plain);

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* Long enough for "[ffff:ffff:...:255.255.255.255]:65535". */
-#define ADDR_TEXT_MAX 64
+/* Long enough for "[ffff:ffff:...:255.255.255.255%interface]:65535". */
+#define ADDR_TEXT_MAX 80
 
 struct listen_spec {
 	struct sockaddr_storage addr;
@@ -27,7 +27,9 @@ struct cidr {
 /* Ports are 0 (any free port) to 65535; returns 0 or EX_USAGE. */
 int parse_port(const char *s, uint16_t *port, char *err, size_t errlen);
 
-/* ADDR, ADDR:PORT, [V6ADDR], [V6ADDR]:PORT, :PORT, or a bare IPv6 address. */
+/* ADDR, ADDR:PORT, [V6ADDR], [V6ADDR]:PORT, :PORT, or a bare IPv6 address; a link-local
+ * V6ADDR takes its interface as "%name" or "%index" (fe80::1%eth0); an IPv4-mapped V6ADDR is
+ * its IPv4 address. */
 int parse_listen(const char *s, struct listen_spec *spec, char *err, size_t errlen);
 
 void listen_spec_set_port(struct listen_spec *spec, uint16_t port);
@@ -41,7 +43,7 @@ bool cidr_contains(const struct cidr *c, const struct sockaddr *sa);
  * so that logs, access lists and per-source counts see one address, not two spellings. */
 void sockaddr_unmap(const struct sockaddr *in, struct sockaddr_storage *out);
 
-/* "192.0.2.7" / "2001:db8::1": the host part only. */
+/* "192.0.2.7" / "2001:db8::1" / "fe80::1%eth0": the host part only. */
 void format_host(const struct sockaddr *sa, char *buf, size_t len);
 /* "192.0.2.7:17" / "[2001:db8::1]:17". */
 void format_sockaddr(const struct sockaddr *sa, char *buf, size_t len);

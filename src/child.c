@@ -92,7 +92,7 @@ _Noreturn void
 child_run(const struct child_job *job)
 {
 	int64_t start = mono_ms();
-	char host[ADDR_TEXT_MAX], how[128];
+	char who[PEER_TEXT_MAX], how[128];
 	struct greet_result r;
 	char small[1024], *owned = NULL;
 	const char *text;
@@ -100,19 +100,23 @@ child_run(const struct child_job *job)
 
 	restore_signals();
 	keep_only(job->fd, log_fd());
-	log_child();
-	format_host(job->peer, host, sizeof(host));
-	proctitle_set("greeting %s", host);
+	/* A second past the connection's deadline for its log line, as the master's stop allows. */
+	log_child(start + (int64_t)job->timeout * 1000 + 1000);
+	if (job->peer->relayed)
+		proctitle_set("greeting %s via %s", job->peer->host, job->peer->via);
+	else
+		proctitle_set("greeting %s", job->peer->host);
 	text = compose(job, small, sizeof(small), &len, &owned);
 	greet(job->fd, text, len, start + (int64_t)job->timeout * 1000, &r);
 	free(owned);
 	if (!job->quiet || r.end == GREET_ERROR) {
 		int64_t ms = mono_ms() - start;
 
+		peer_describe(job->peer, who, sizeof(who));
 		log_msg(r.end == GREET_ERROR ? LOG_ERR : LOG_INFO,
-			"%s port %u: sent %zu bytes in %lld.%03lld s, discarded %zu bytes, %s",
-			host, sockaddr_port(job->peer), r.sent, (long long)(ms / 1000),
-			(long long)(ms % 1000), r.discarded, greet_end_text(&r, how, sizeof(how)));
+			"%s: sent %zu bytes in %lld.%03lld s, discarded %zu bytes, %s", who, r.sent,
+			(long long)(ms / 1000), (long long)(ms % 1000), r.discarded,
+			greet_end_text(&r, how, sizeof(how)));
 	}
 	_exit(r.end == GREET_ERROR ? 1 : 0);
 }

@@ -7,13 +7,14 @@
 
 #include "message.h"
 #include "quotes.h"
+#include "peer.h"
 
 struct child_job {
-	int fd;                      /* the accepted client, non-blocking */
-	const struct sockaddr *peer; /* unmapped */
+	int fd; /* the accepted client, non-blocking */
+	const struct peer *peer;
 	const struct message *msg;
 	unsigned timeout; /* seconds, for the whole life of the child */
-	bool quiet;
+	bool quiet; /* no line for an ordinary end (the balancer's own connections are never told) */
 	const struct quotes *quotes; /* NULL: the message alone */
 	bool random_quote;           /* else the quote of the day */
 };

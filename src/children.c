@@ -1,21 +1,32 @@
 #include "children.h"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* Two open-addressing tables with linear probing and backward-shift deletion (no tombstones,
  * so a table that has seen a million connections probes as fast as a new one). Each has at
  * least twice as many buckets as there can be entries. */
 struct pid_entry {
 	pid_t pid; /* 0: empty */
+	int fd;    /* the client's descriptor the master holds, or -1 */
 	struct srckey key;
 };
 
 struct source_entry {
 	struct srckey key;
 	uint32_t count; /* 0: empty */
+	int head;       /* the first held descriptor of this source, or -1 */
+};
+
+/* Held descriptors of one source, linked through arrays indexed by descriptor number (stable
+ * while held, unlike table slots, which move on deletion). */
+struct fd_link {
+	int prev, next;
 };
 
 struct children {
@@ -23,6 +34,8 @@ struct children {
 	size_t mask; /* buckets - 1, the same for both tables */
 	struct pid_entry *pids;
 	struct source_entry *sources;
+	struct fd_link *links;
+	size_t nlinks;
 };
 
 void
@@ -73,11 +86,31 @@ children_new(unsigned max)
 	return c;
 }
 
+unsigned
+children_reserve_descriptors(unsigned max)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return max;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur >= want ? max : (rl.rlim_cur > 64 ? (unsigned)(rl.rlim_cur - 64) : 0);
+}
+
 void
 children_free(struct children *c)
 {
 	if (c == NULL)
 		return;
+	for (size_t i = 0; c->pids != NULL && i <= c->mask; i++)
+		if (c->pids[i].pid != 0 && c->pids[i].fd >= 0)
+			close(c->pids[i].fd);
+	free(c->links);
 	free(c->pids);
 	free(c->sources);
 	free(c);
@@ -155,13 +188,88 @@ children_add(struct children *c, pid_t pid, const struct srckey *key)
 	if (c->pids[p].pid != 0)
 		return false;
 	s = find_source(c, key);
-	if (c->sources[s].count == 0)
+	if (c->sources[s].count == 0) {
 		c->sources[s].key = *key;
+		c->sources[s].head = -1;
+	}
 	c->sources[s].count++;
 	c->pids[p].pid = pid;
+	c->pids[p].fd = -1;
 	c->pids[p].key = *key;
 	c->count++;
 	return true;
+}
+
+static void
+unlink_fd(struct children *c, struct source_entry *src, int fd)
+{
+	struct fd_link *l = &c->links[fd];
+
+	if (l->prev >= 0)
+		c->links[l->prev].next = l->next;
+	else
+		src->head = l->next;
+	if (l->next >= 0)
+		c->links[l->next].prev = l->prev;
+	close(fd);
+}
+
+static bool
+grow_links(struct children *c, int fd)
+{
+	size_t n = c->nlinks > 0 ? c->nlinks : 64;
+	struct fd_link *grown;
+
+	while (n <= (size_t)fd)
+		n *= 2;
+	grown = realloc(c->links, n * sizeof(*grown));
+	if (grown == NULL)
+		return false;
+	c->links = grown;
+	c->nlinks = n;
+	return true;
+}
+
+bool
+children_hold(struct children *c, pid_t pid, int fd)
+{
+	size_t p = find_pid(c, pid);
+	struct source_entry *src;
+
+	if (pid <= 0 || fd < 0 || c->pids[p].pid == 0 || c->pids[p].fd >= 0)
+		return false;
+	if ((size_t)fd >= c->nlinks && !grow_links(c, fd))
+		return false;
+	src = &c->sources[find_source(c, &c->pids[p].key)];
+	c->links[fd] = (struct fd_link){ -1, src->head };
+	if (src->head >= 0)
+		c->links[src->head].prev = fd;
+	src->head = fd;
+	c->pids[p].fd = fd;
+	return true;
+}
+
+/* A held connection whose client has closed its side (or reset it) is no longer open. */
+unsigned
+children_open_of_source(const struct children *c, const struct srckey *key)
+{
+	const struct source_entry *src = &c->sources[find_source(c, key)];
+	unsigned open = src->count;
+	int fd = src->head;
+
+	while (fd >= 0) {
+		struct pollfd p[64];
+		nfds_t n = 0;
+
+		for (; fd >= 0 && n < 64; fd = c->links[fd].next)
+			p[n++] = (struct pollfd){ .fd = fd, .events = POLLRDHUP };
+		if (poll(p, n, 0) <= 0)
+			continue;
+		for (nfds_t i = 0; i < n; i++)
+			if (p[i].revents & (POLLRDHUP | POLLHUP | POLLERR))
+				open--;
+	}
+	return open;
 }
 
 bool
@@ -173,6 +281,8 @@ children_remove(struct children *c, pid_t pid)
 	if (pid <= 0 || c->pids[p].pid == 0)
 		return false;
 	s = find_source(c, &c->pids[p].key);
+	if (c->pids[p].fd >= 0)
+		unlink_fd(c, &c->sources[s], c->pids[p].fd);
 	delete_pid_slot(c, p);
 	if (--c->sources[s].count == 0)
 		delete_source_slot(c, s);

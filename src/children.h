@@ -24,13 +24,25 @@ struct children;
 struct children *children_new(unsigned max);
 void children_free(struct children *c);
 
+/* The master holds a descriptor per child (children_hold): raises the soft RLIMIT_NOFILE
+ * toward max children plus a margin, within the hard limit. Returns how many children the
+ * limit leaves room for (max, or fewer). */
+unsigned children_reserve_descriptors(unsigned max);
+
 /* false when the table is full (the caller keeps below max) or pid is already in it. */
 bool children_add(struct children *c, pid_t pid, const struct srckey *key);
-/* false for a pid that is not a child of ours. */
+/* The master holds the client's descriptor of child pid until the child is removed (then it is
+ * closed), so that children_open_of_source can see whether the client is still there; false
+ * (and fd stays the caller's) when pid is unknown or memory is short. */
+bool children_hold(struct children *c, pid_t pid, int fd);
+/* false for a pid that is not a child of ours. Closes the descriptor held for it. */
 bool children_remove(struct children *c, pid_t pid);
 
 unsigned children_count(const struct children *c);
 unsigned children_of_source(const struct children *c, const struct srckey *key);
+/* The children of a source whose client has not closed its side: those without a held
+ * descriptor count as open. Polls the held descriptors (timeout 0): call it at the cap only. */
+unsigned children_open_of_source(const struct children *c, const struct srckey *key);
 
 /* Sends sig to every child; returns how many were sent it. */
 unsigned children_signal_all(const struct children *c, int sig);

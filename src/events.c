@@ -12,6 +12,10 @@ static const char *const summary_text[EV_COUNT] = {
 	[EV_DENIED] = "connections refused by the access list",
 	[EV_ACCEPT_FAIL] = "accept failures",
 	[EV_FORK_FAIL] = "fork failures",
+	[EV_PROXY_MISSING] = "balancer connections closed without a PROXY header",
+	[EV_PROXY_TRUNCATED] = "balancer connections closed part way through a PROXY header",
+	[EV_PROXY_BAD] = "balancer connections with a bad PROXY header",
+	[EV_PROXY_SLOW] = "balancer connections cut at --proxy-timeout",
 };
 
 void

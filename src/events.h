@@ -13,6 +13,11 @@ enum event {
 	EV_DENIED,      /* refused by --allow / --deny */
 	EV_ACCEPT_FAIL, /* accept failed for lack of descriptors or memory */
 	EV_FORK_FAIL,   /* fork failed */
+	/* A trusted balancer's connection closed without a greeting, by what its header was: */
+	EV_PROXY_MISSING,   /* none: closed or reset before the first byte */
+	EV_PROXY_TRUNCATED, /* closed or reset part way */
+	EV_PROXY_BAD,       /* malformed or oversized */
+	EV_PROXY_SLOW,      /* not complete by --proxy-timeout */
 	EV_COUNT
 };
 

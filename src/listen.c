@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -171,4 +174,36 @@ listeners_close(struct listener *l, size_t n)
 		if (l[i].fd >= 0)
 			close(l[i].fd);
 	free(l);
+}
+
+void
+listener_drop(struct listener *l, size_t *n, size_t i, short revents, char *why, size_t whylen)
+{
+	int error = 0;
+	socklen_t len = sizeof(error);
+
+	if (revents & POLLNVAL)
+		snprintf(why, whylen, "the descriptor is no longer open");
+	else if (getsockopt(l[i].fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0)
+		snprintf(why, whylen, "%s", strerror(error));
+	else if (revents & POLLHUP)
+		snprintf(why, whylen, "it was shut down (by another holder of the socket?)");
+	else
+		snprintf(why, whylen, "poll reported an error");
+	if (!(revents & POLLNVAL))
+		close(l[i].fd);
+	memmove(&l[i], &l[i + 1], (*n - i - 1) * sizeof(l[0]));
+	(*n)--;
+}
+
+unsigned
+listener_queued(int fd)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+		return 0;
+	return info.tcpi_unacked; /* for a listener: the accept queue's length */
 }

@@ -23,4 +23,12 @@ int listeners_inherit(unsigned count, struct listener **out, size_t *nout, char 
 
 void listeners_close(struct listener *l, size_t n);
 
+/* Connections waiting in a listener's accept queue (Linux reports it in TCP_INFO). */
+unsigned listener_queued(int fd);
+
+/* Why a listener that poll reported with POLLERR, POLLHUP or POLLNVAL is unusable, into why;
+ * then closes it and removes it from l (the others keep their order). */
+void listener_drop(struct listener *l, size_t *n, size_t i, short revents, char *why,
+	size_t whylen);
+
 #endif

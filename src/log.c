@@ -1,46 +1,126 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_PATH "/dev/log"
-#define LOG_LINE_MAX 2048
-/* The longest a child waits for a stalled syslog daemon: with every socket wait of the child
- * bounded by --timeout, this bounds the child's whole life. */
-#define LOG_SEND_TIMEOUT_S 1
+#include "util.h"
 
+#define LOG_PATH_DEFAULT "/dev/log"
+/* Where to send syslog lines instead of /dev/log: for a chroot or a container whose syslog
+ * listens elsewhere, and for the tests, which run a syslog socket of their own. */
+#define LOG_PATH_ENV "HELLO_SERVER_SYSLOG_SOCKET"
+#define LOG_LINE_MAX 2048
+/* The master tries to reach an absent syslog at most this often; each line meanwhile is lost. */
+#define LOG_RETRY_MS 1000
+
+/* The log socket keeps one descriptor number for the life of the process, a placeholder on
+ * /dev/null while syslog cannot be reached: a reconnect replaces it in place (dup3), so every
+ * child forked afterwards inherits the new connection in the slot it keeps open. */
 static int sock = -1;
+static bool connected;
+static int sock_type; /* SOCK_DGRAM, or SOCK_STREAM for a syslog daemon that only offers one */
+static struct sockaddr_un log_addr;
+static int64_t next_retry; /* the master: no connect attempt before then */
 static bool to_stderr;
+static bool stderr_is_socket;
 /* Under systemd, stderr is a stream to journald ($JOURNAL_STREAM names it). A child logs there:
  * journald ties a /dev/log datagram to a unit by looking up the sender's pid, and a child has
  * usually exited by then, so `journalctl -u` would miss its line; a stream belongs to the unit. */
 static bool journal_stream;
-static bool may_wait;
+/* 0 in the master, which never waits to log; a child's end of life, which its waits respect. */
+static int64_t wait_until;
 static int self_pid;
 
+/* Lines lost, counted by the master and every child alike: a page shared across fork. */
+struct log_losses {
+	uint64_t syslog;
+	uint64_t stderr;
+};
+static struct log_losses own_losses;
+static struct log_losses *losses = &own_losses;
+
+static void
+count_loss(uint64_t *counter)
+{
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
+
+/* Waits until fd is writable or the child's deadline passes; the master never waits. */
+static bool
+wait_writable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	while (wait_until != 0 && mono_ms() < wait_until) {
+		int n = poll(&p, 1, ms_until(wait_until));
+
+		if (n > 0)
+			return (p.revents & POLLOUT) != 0;
+		if (n == 0 || errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
+static void
+install_socket(int fd, int type)
+{
+	if (sock < 0) {
+		sock = fd;
+	} else if (dup3(fd, sock, O_CLOEXEC) >= 0) {
+		close(fd);
+	} else { /* cannot happen with a valid sock; keep the new one rather than none */
+		close(sock);
+		sock = fd;
+	}
+	sock_type = type;
+	connected = true;
+}
+
+static bool
+connect_as(int type)
+{
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), saved;
+
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&log_addr, sizeof(log_addr)) != 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return false;
+	}
+	install_socket(fd, type);
+	return true;
+}
+
+/* As syslog(3): a datagram socket, else a stream one (connect says EPROTOTYPE). */
 static void
 log_connect(void)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = LOG_PATH };
-	struct timeval wait = { .tv_sec = LOG_SEND_TIMEOUT_S };
+	connected = false;
+	if (connect_as(SOCK_DGRAM) || (errno == EPROTOTYPE && connect_as(SOCK_STREAM)))
+		return;
+	if (wait_until == 0)
+		next_retry = mono_ms() + LOG_RETRY_MS;
+	if (sock < 0) /* hold the slot: the descriptor number must not change later */
+		sock = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
-	if (sock >= 0)
-		close(sock);
-	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock >= 0 &&
-		(connect(sock, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-			setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof(wait)) != 0)) {
-		close(sock);
-		sock = -1;
-	}
+static bool
+may_connect(void)
+{
+	return wait_until != 0 || mono_ms() >= next_retry;
 }
 
 /* $JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected to stderr. */
@@ -62,31 +142,80 @@ stderr_is_journal(void)
 		(unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
+/* A pipe or terminal nobody reads would block a write forever. O_NONBLOCK on the description
+ * we were given would change it for every other process that shares it, so stderr is opened
+ * again through /proc for a description of our own, which is made non-blocking. A socket
+ * (the journal stream) takes MSG_DONTWAIT per send instead; a regular file never blocks. */
+static void
+stderr_nonblocking(void)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return;
+	stderr_is_socket = S_ISSOCK(st.st_mode);
+	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+		return;
+	fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return; /* no /proc: stderr stays as it is */
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static void
+share_losses(void)
+{
+	void *page = mmap(NULL, sizeof(struct log_losses), PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (page != MAP_FAILED)
+		losses = page;
+}
+
 void
 log_open(bool also_stderr)
 {
-	struct timeval wait = { .tv_sec = LOG_SEND_TIMEOUT_S };
+	const char *path = getenv(LOG_PATH_ENV);
 
 	to_stderr = also_stderr;
 	self_pid = (int)getpid();
 	tzset(); /* once here, not in every child's first localtime_r */
+	if (path == NULL || *path == '\0' || strlen(path) >= sizeof(log_addr.sun_path))
+		path = LOG_PATH_DEFAULT;
+	log_addr.sun_family = AF_UNIX;
+	strlcpy(log_addr.sun_path, path, sizeof(log_addr.sun_path));
+	share_losses();
 	log_connect();
 	journal_stream = stderr_is_journal();
-	if (journal_stream) /* a stalled journald must not hold a child past its deadline */
-		setsockopt(STDERR_FILENO, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof(wait));
+	if (to_stderr || journal_stream)
+		stderr_nonblocking();
 }
 
 void
-log_child(void)
+log_child(int64_t deadline)
 {
 	self_pid = (int)getpid();
-	may_wait = true;
+	wait_until = deadline > 0 ? deadline : 1;
 }
 
 int
 log_fd(void)
 {
 	return sock;
+}
+
+uint64_t
+log_lost_syslog(void)
+{
+	return __atomic_load_n(&losses->syslog, __ATOMIC_RELAXED);
+}
+
+uint64_t
+log_lost_stderr(void)
+{
+	return __atomic_load_n(&losses->stderr, __ATOMIC_RELAXED);
 }
 
 int
@@ -104,29 +233,80 @@ log_format(char *buf, size_t len, int priority, int pid, const char *text)
 	return n < 0 ? 0 : (n >= (int)len ? (int)len - 1 : n);
 }
 
+static bool
+link_broken(int error)
+{
+	return error == ECONNREFUSED || error == ENOTCONN || error == EPIPE ||
+		error == ECONNRESET || error == EDESTADDRREQ || error == ENOENT;
+}
+
+/* One line, whole or not at all; a stream gets the NUL that ends a record, as syslog(3) sends. */
+static bool
+send_once(const char *line, size_t len)
+{
+	size_t total = sock_type == SOCK_STREAM ? len + 1 : len, done = 0;
+
+	while (done < total) {
+		ssize_t n = send(sock, line + done, total - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(sock))
+			continue;
+		if (done > 0) { /* a record cut in the middle: the stream is out of step */
+			errno = EPIPE;
+		}
+		return false;
+	}
+	return true;
+}
+
+/* line[len] is its terminating NUL. */
 static void
 send_line(const char *line, size_t len)
 {
-	int flags = MSG_NOSIGNAL | (may_wait ? 0 : MSG_DONTWAIT);
-
-	if (sock < 0)
-		return;
-	if (send(sock, line, len, flags) >= 0)
-		return;
-	/* The syslog daemon restarted and /dev/log is a new socket: connect again, once. */
-	if (errno == ECONNREFUSED || errno == ENOTCONN) {
+	if (!connected && may_connect())
 		log_connect();
-		if (sock >= 0)
-			send(sock, line, len, flags);
+	if (connected && send_once(line, len))
+		return;
+	/* The syslog daemon restarted and the path is a new socket: connect again, once. */
+	if (connected && link_broken(errno) && may_connect()) {
+		log_connect();
+		if (connected && send_once(line, len))
+			return;
+	} else if (connected && link_broken(errno)) {
+		connected = false;
 	}
+	count_loss(&losses->syslog);
 }
 
+/* One write per line, so children's lines never interleave; a line that cannot be written
+ * whole (a reader that stalls; in a child, until its deadline) is dropped and counted. */
 static void
 write_stderr(const char *line, int n, size_t cap)
 {
-	/* One write per line, so children's lines never interleave. */
-	if (n > 0 && write(STDERR_FILENO, line, n < (int)cap ? (size_t)n : cap - 1) < 0) {
-		/* stderr is gone: nothing else to tell it to */
+	size_t len = n < (int)cap ? (size_t)n : cap - 1, done = 0;
+
+	while (n > 0 && done < len) {
+		ssize_t w = stderr_is_socket
+			? send(STDERR_FILENO, line + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT)
+			: write(STDERR_FILENO, line + done, len - done);
+
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+			wait_writable(STDERR_FILENO))
+			continue;
+		count_loss(&losses->stderr);
+		return;
 	}
 }
 
@@ -137,7 +317,7 @@ log_vmsg(int priority, const char *fmt, va_list ap)
 	int n;
 
 	vsnprintf(text, sizeof(text), fmt, ap);
-	if (journal_stream && may_wait) {
+	if (journal_stream && wait_until != 0) {
 		/* A child under systemd: "<N>" is the priority prefix journald reads. */
 		n = snprintf(line, sizeof(line), "<%d>%s\n", LOG_PRI(priority), text);
 		write_stderr(line, n, sizeof(line));

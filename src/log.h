@@ -1,24 +1,32 @@
 /* Logging to syslog, and to stderr too with --debug. A small syslog client of our own rather than
  * syslog(3): its socket is opened once by the master and kept by every child (glibc's is private,
  * so each child had to close it and connect again), and the master never blocks on a stalled
- * syslog daemon. Lines are RFC 3164 datagrams to /dev/log: "<PRI>Mmm dd hh:mm:ss ident[pid]: text",
- * which rsyslog and journald both read; facility daemon, ident hello-server. */
+ * syslog daemon or a stalled stderr. Lines are RFC 3164 datagrams to /dev/log (or the path in
+ * $HELLO_SERVER_SYSLOG_SOCKET): "<PRI>Mmm dd hh:mm:ss ident[pid]: text", which rsyslog and
+ * journald both read; facility daemon, ident hello-server. As syslog(3), it falls back to a
+ * stream socket (records end with NUL) and connects again when syslog starts late or restarts.
+ * Lines that cannot be delivered are counted. */
 #ifndef HELLO_LOG_H
 #define HELLO_LOG_H
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <syslog.h>
 
 void log_open(bool also_stderr);
 
-/* In a new child: its own pid in its lines, and sends that may wait (a child has a deadline;
- * the master must never wait). */
-void log_child(void);
+/* In a new child: its own pid in its lines, and sends that may wait until deadline (mono_ms)
+ * for a stalled syslog or stderr; the master never waits. */
+void log_child(int64_t deadline);
 
 /* The syslog socket, or -1: a child keeps it open. */
 int log_fd(void);
+
+/* Lines that syslog, or stderr, did not take, by the master and every child since log_open. */
+uint64_t log_lost_syslog(void);
+uint64_t log_lost_stderr(void);
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int priority, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -29,6 +30,11 @@ static const char usage_text[] =
 	"                               (default 16)\n"
 	"  -a, --allow CIDR             serve only peers in CIDR; repeatable\n"
 	"  -x, --deny CIDR              refuse peers in CIDR; repeatable; wins over --allow\n"
+	"  -P, --proxy-from CIDR        peers in CIDR are balancers: each connection of theirs\n"
+	"                               must begin with a PROXY header (v1 or v2) naming the\n"
+	"                               client; repeatable\n"
+	"      --proxy-timeout SECONDS  the PROXY header must be complete this long after the\n"
+	"                               connection is accepted (default 3)\n"
 	"  -t, --timeout SECONDS        the longest a connection may last (default 10); with\n"
 	"                               --reload, the longest to wait for the answer\n"
 	"  -u, --user USER[:GROUP]      started as root: drop to USER after binding\n"
@@ -47,7 +53,7 @@ options_usage(FILE *f)
 }
 
 /* Long options without a short one: values above every character. */
-enum { OPT_RELOAD = 256, OPT_RANDOM };
+enum { OPT_RELOAD = 256, OPT_RANDOM, OPT_PROXY_TIMEOUT };
 
 static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -60,6 +66,8 @@ static const struct option long_options[] = {
 	{ "max-per-source", required_argument, NULL, 's' },
 	{ "allow", required_argument, NULL, 'a' },
 	{ "deny", required_argument, NULL, 'x' },
+	{ "proxy-from", required_argument, NULL, 'P' },
+	{ "proxy-timeout", required_argument, NULL, OPT_PROXY_TIMEOUT },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "user", required_argument, NULL, 'u' },
 	{ "debug", no_argument, NULL, 'd' },
@@ -69,7 +77,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char short_options[] = ":l:m:M:Q:b:c:s:a:x:t:u:dqhV";
+static const char short_options[] = ":l:m:M:Q:b:c:s:a:x:P:t:u:dqhV";
 
 static const char *
 long_name(int c)
@@ -157,6 +165,10 @@ set_number(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		rc = parse_number(opt, arg, 0, 100000, &v, err, errlen);
 		o->max_per_source = (unsigned)v;
 		break;
+	case OPT_PROXY_TIMEOUT:
+		rc = parse_number(opt, arg, 1, 3600, &v, err, errlen);
+		o->proxy_timeout = (unsigned)v;
+		break;
 	default: /* 't' */
 		rc = parse_number(opt, arg, 1, 86400, &v, err, errlen);
 		o->timeout = (unsigned)v;
@@ -193,6 +205,8 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		return add_cidr(&o->allow, &o->nallow, arg, err, errlen);
 	case 'x':
 		return add_cidr(&o->deny, &o->ndeny, arg, err, errlen);
+	case 'P':
+		return add_cidr(&o->proxy_from, &o->nproxy_from, arg, err, errlen);
 	case 'u':
 		if (*arg == '\0')
 			return set_error(err, errlen, EX_USAGE, "--user '' is empty");
@@ -213,6 +227,45 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 	}
 }
 
+/* What getopt_long calls '?' for a long option: a value given to one that takes none, a
+ * prefix of several, or a name that is not ours. */
+static int
+bad_long_option(const char *word, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX], names[256] = "";
+	const char *name = word + 2;
+	size_t len = strcspn(name, "="), used = 0;
+	const struct option *only = NULL;
+	unsigned matches = 0;
+
+	escape_bytes(shown, sizeof(shown), word, len + 2);
+	for (const struct option *lo = long_options; lo->name != NULL; lo++) {
+		if (strncmp(lo->name, name, len) != 0)
+			continue;
+		if (lo->name[len] == '\0') { /* an exact name wins over longer ones */
+			only = lo;
+			matches = 1;
+			break;
+		}
+		only = lo;
+		matches++;
+		if (used < sizeof(names)) {
+			int n = snprintf(names + used, sizeof(names) - used, "%s--%s",
+				matches > 1 ? ", " : "", lo->name);
+
+			used += n > 0 ? (size_t)n : 0;
+		}
+	}
+	if (matches == 1 && name[len] == '=' && only->has_arg == no_argument)
+		return set_error(err, errlen, EX_USAGE, "option '--%s' takes no value: '%s'",
+			only->name, escape_str(shown, sizeof(shown), word));
+	if (matches > 1 && len > 0)
+		return set_error(err, errlen, EX_USAGE, "option '%s' is ambiguous: %s", shown,
+			names);
+	return set_error(err, errlen, EX_USAGE, "unknown option '%s'",
+		escape_str(shown, sizeof(shown), word));
+}
+
 static int
 bad_option(int opt, int argc, char *argv[], char *err, size_t errlen, struct options *o)
 {
@@ -230,7 +283,7 @@ bad_option(int opt, int argc, char *argv[], char *err, size_t errlen, struct opt
 		return set_error(err, errlen, EX_USAGE, "unknown option '-%s'",
 			escape_bytes(shown, sizeof(shown), &letter, 1));
 	}
-	return set_error(err, errlen, EX_USAGE, "unknown option '%s'", shown);
+	return bad_long_option(word, err, errlen);
 }
 
 static void
@@ -241,6 +294,27 @@ set_defaults(struct options *o)
 	o->max_children = DEFAULT_MAX_CHILDREN;
 	o->max_per_source = DEFAULT_MAX_PER_SOURCE;
 	o->timeout = DEFAULT_TIMEOUT;
+	o->proxy_timeout = DEFAULT_PROXY_TIMEOUT;
+}
+
+/* Port 0 is a different free port each time, so only a fixed port can be given twice. */
+static bool
+same_listen_address(const struct listen_spec *a, const struct listen_spec *b)
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->addr;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->addr;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->addr;
+	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->addr;
+
+	if (a->addr.ss_family != b->addr.ss_family ||
+		sockaddr_port((const struct sockaddr *)&a->addr) == 0 ||
+		sockaddr_port((const struct sockaddr *)&a->addr) !=
+			sockaddr_port((const struct sockaddr *)&b->addr))
+		return false;
+	if (a->addr.ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0 &&
+		a6->sin6_scope_id == b6->sin6_scope_id;
 }
 
 /* The positional PORT is the port of every --listen that names none, and of the default. */
@@ -257,6 +331,16 @@ finish_listen(struct options *o, char *err, size_t errlen)
 	for (size_t i = 0; i < o->nlisten; i++)
 		if (!o->listen[i].port_given)
 			listen_spec_set_port(&o->listen[i], o->port);
+	for (size_t i = 1; i < o->nlisten; i++)
+		for (size_t j = 0; j < i; j++)
+			if (same_listen_address(&o->listen[i], &o->listen[j])) {
+				char shown[ADDR_TEXT_MAX];
+
+				format_sockaddr((struct sockaddr *)&o->listen[i].addr, shown,
+					sizeof(shown));
+				return set_error(err, errlen, EX_USAGE,
+					"listen address '%s' is given twice", shown);
+			}
 	return 0;
 }
 
@@ -313,8 +397,10 @@ options_free(struct options *o)
 	free(o->listen);
 	free(o->allow);
 	free(o->deny);
+	free(o->proxy_from);
 	o->listen = NULL;
 	o->allow = NULL;
 	o->deny = NULL;
-	o->nlisten = o->nallow = o->ndeny = 0;
+	o->proxy_from = NULL;
+	o->nlisten = o->nallow = o->ndeny = o->nproxy_from = 0;
 }

@@ -14,6 +14,7 @@
 #define DEFAULT_MAX_CHILDREN 256
 #define DEFAULT_MAX_PER_SOURCE 16
 #define DEFAULT_TIMEOUT 10
+#define DEFAULT_PROXY_TIMEOUT 3
 
 struct options {
 	struct listen_spec *listen; /* nlisten of them; the default wildcard when none given */
@@ -32,6 +33,9 @@ struct options {
 	size_t nallow;
 	struct cidr *deny;
 	size_t ndeny;
+	struct cidr *proxy_from; /* peers whose connections begin with a PROXY header */
+	size_t nproxy_from;
+	unsigned proxy_timeout; /* seconds from accept to a complete header */
 	const char *user; /* -u USER[:GROUP] as given */
 	pid_t reload;     /* --reload PID: ask that master to reload, serve nothing; 0 if not */
 	bool debug;

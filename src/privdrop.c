@@ -47,6 +47,26 @@ find_user(const char *name, uid_t *uid, gid_t *gid)
 	return found;
 }
 
+/* A numeric USER, as chown(1) takes it: the account with that uid, for its primary group. */
+static bool
+find_uid(uid_t uid, gid_t *gid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && (pw = fgetpwent(f)) != NULL) {
+		if (pw->pw_uid == uid) {
+			*gid = pw->pw_gid;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 static bool
 find_group(const char *name, gid_t *gid)
 {
@@ -98,12 +118,16 @@ privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen)
 	p->user[n] = '\0';
 	if (find_user(p->user, &p->uid, &p->gid)) {
 		/* found in /etc/passwd */
+	} else if (numeric_id(p->user, &v) && find_uid((uid_t)v, &p->gid)) {
+		p->uid = (uid_t)v; /* an existing uid: its primary group from /etc/passwd */
 	} else if (numeric_id(p->user, &v) && colon != NULL) {
-		p->uid = (uid_t)v; /* a bare uid has no primary group: USER:GROUP names one */
+		p->uid = (uid_t)v; /* a uid without an account: USER:GROUP names the group */
 	} else {
 		return set_error(err, errlen, EX_NOUSER, "--user: no user '%s'%s",
 			escape_str(shown, sizeof(shown), p->user),
-			numeric_id(p->user, &v) ? " (a numeric uid needs :GROUP)" : "");
+			numeric_id(p->user, &v)
+				? " (a uid with no account in /etc/passwd needs :GROUP)"
+				: "");
 	}
 	if (colon != NULL && resolve_group(colon + 1, &p->gid, err, errlen) != 0)
 		return EX_NOUSER;

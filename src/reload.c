@@ -1,7 +1,11 @@
 #include "reload.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -35,6 +39,29 @@ reload_answer(struct reload_waiters *w, int result)
 				(int)w->pid[i], strerror(errno));
 	}
 	w->n = 0;
+}
+
+/* SIGHUP ends most programs and makes others reload: a mistyped PID must not get one. A master
+ * is named hello-server by the kernel (comm, set at exec from the file's name), or runs the very
+ * program we are (as under valgrind, whose tool is both). */
+static bool
+is_hello_server(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	struct stat ours, theirs;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+		if (n > 0 && strcmp(comm, "hello-server\n") == 0)
+			return true;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return stat(path, &theirs) == 0 && stat("/proc/self/exe", &ours) == 0 &&
+		theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
 }
 
 static int
@@ -91,6 +118,10 @@ reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 	for (;;) {
 		int64_t resend = mono_ms() + RELOAD_RESEND_MS;
 
+		if (kill(pid, 0) == 0 && !is_hello_server(pid))
+			return set_error(err, errlen, EX_UNAVAILABLE,
+				"--reload %d: that process is not hello-server; nothing was sent",
+				(int)pid);
 		if ((rc = send_request(pid, err, errlen)) != 0)
 			return rc;
 		if (await_answer(pid, &answer, resend < deadline ? resend : deadline, &result))

@@ -16,15 +16,20 @@
 #include <unistd.h>
 
 #include "acl.h"
+#include "admission.h"
 #include "child.h"
 #include "children.h"
 #include "config.h"
+#include "deadline.h"
 #include "escape.h"
 #include "events.h"
+#include "grace.h"
 #include "listen.h"
 #include "log.h"
 #include "message.h"
 #include "notify.h"
+#include "peer.h"
+#include "pending.h"
 #include "privdrop.h"
 #include "proctitle.h"
 #include "reload.h"
@@ -40,6 +45,14 @@
 /* After SIGTERM reaches the children that outlived the drain, how long before SIGKILL. */
 #define KILL_GRACE_MS 5000
 
+/* The stop sequence, in order. Each phase but the first and the last ends at phase_deadline. */
+enum phase {
+	SERVING,
+	DRAINING,    /* listeners closed; children and pending headers finish on their own */
+	TERMINATING, /* the children left got SIGTERM */
+	KILLED,      /* ... and then SIGKILL */
+};
+
 struct server {
 	const struct options *opt;
 	struct listener *listeners;
@@ -47,25 +60,28 @@ struct server {
 	struct message msg;
 	struct quotes quotes; /* count 0 without --quotes */
 	struct children *children;
-	struct acl acl;
+	struct admission admission;
+	struct pending_set *pending; /* NULL without --proxy-from */
 	struct events ev;
+	struct grace grace; /* connections at their source's cap, refused unless it frees up */
 	struct notifier notify;
 	int sigfd;
+	struct pollfd *pollset;
 	uint64_t served;
+	uint64_t balancer_own; /* the balancers' own connections (health checks) greeted */
 	int64_t started;
 
 	int64_t paused_until; /* accept or fork failed: not accepting until then */
 	int backoff_ms;
 	bool at_cap;
 
-	bool stopping;
-	int64_t stop_deadline; /* then the remaining children get SIGTERM */
-	bool terminated;
-	int64_t kill_deadline; /* then SIGKILL */
-	bool killed;
+	enum phase phase;
+	int64_t phase_deadline;
+	int exit_code; /* 0, or why the server stopped by itself */
 
 	bool status_dirty;
 	int64_t status_due;
+	uint64_t lost_shown; /* log lines lost, as last sent in STATUS= */
 };
 
 /* ---- set-up ---------------------------------------------------------------------------- */
@@ -99,6 +115,24 @@ load_message(struct server *s, char *err, size_t errlen)
 	if (s->opt->message_text == NULL && s->opt->quotes != NULL)
 		return 0; /* the quote alone */
 	return message_convert(text, strlen(text), &s->msg, err, errlen);
+}
+
+/* Every file the service reads is read here, after the privilege drop, as SIGHUP will read it
+ * again later: a file only root may read fails now, by name, not at the first reload. */
+static int
+read_service_files(struct server *s, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+	int rc = load_message(s, err, errlen);
+	size_t used;
+
+	if (rc == 0 && s->opt->quotes != NULL)
+		rc = quotes_load(s->opt->quotes, &s->quotes, err, errlen);
+	tzset(); /* once, here: a child's localtime_r then reads no time zone file */
+	if (rc != 0 && s->opt->user != NULL && (used = strlen(err)) < errlen)
+		snprintf(err + used, errlen - used, " (read as --user %s)",
+			escape_str(shown, sizeof(shown), s->opt->user));
+	return rc;
 }
 
 static int
@@ -184,9 +218,11 @@ log_start(const struct server *s, bool activated)
 			"sockets from systemd: PORT, --listen and --backlog are ignored");
 	warn_if_long(&s->msg);
 	log_quotes(s, "");
-	if (geteuid() == 0)
+	if (geteuid() == 0 && s->opt->user == NULL) /* not when root is what --user asked for */
 		log_msg(LOG_WARNING, "running as root: consider --user, or a systemd unit");
 }
+
+static void reap_now(void *ctx);
 
 int
 server_setup(struct server **out, const struct options *o, char *err, size_t errlen)
@@ -195,6 +231,7 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	struct privdrop drop = { .wanted = false };
 	char why[256];
 	bool activated = false;
+	unsigned room;
 	int rc;
 
 	*out = NULL;
@@ -204,26 +241,31 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	s->sigfd = -1;
 	s->notify.fd = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
-	s->acl = (struct acl){ o->allow, o->nallow, o->deny, o->ndeny };
 	events_init(&s->ev, EVENTS_INTERVAL_MS);
 	*out = s;
 	if (ensure_stdio() != 0)
 		return set_error(err, errlen, EX_OSERR, "cannot open /dev/null: %s",
 			strerror(errno));
-	if ((rc = load_message(s, err, errlen)) != 0)
-		return rc;
-	if (o->quotes != NULL && (rc = quotes_load(o->quotes, &s->quotes, err, errlen)) != 0)
-		return rc;
-	tzset(); /* once, here: a child's localtime_r then reads no time zone file */
 	s->children = children_new(o->max_children);
 	if (s->children == NULL)
 		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
 			o->max_children);
+	s->admission = (struct admission){ { o->allow, o->nallow, o->deny, o->ndeny },
+		o->max_per_source, s->children, reap_now, s };
+	/* Direct clients pay nothing for the PROXY protocol: no buffers unless it is used. */
+	if (o->nproxy_from > 0 && (s->pending = pending_new(o->max_children)) == NULL)
+		return set_error(err, errlen, EX_OSERR,
+			"out of memory for %u pending PROXY headers", o->max_children);
+	room = o->max_per_source > 0 ? children_reserve_descriptors(o->max_children)
+				     : o->max_children;
+
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
 		return rc;
 	if ((rc = privdrop_apply(&drop, err, errlen)) != 0)
+		return rc;
+	if ((rc = read_service_files(s, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_signalfd(s, err, errlen)) != 0)
 		return rc;
@@ -236,6 +278,11 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	s->started = mono_ms();
 	proctitle_set("master");
 	log_start(s, activated);
+	if (room < o->max_children)
+		log_msg(LOG_WARNING,
+			"the descriptor limit leaves room for %u children, below --max-children %u: "
+			"beyond that, connections wait in the backlog",
+			room, o->max_children);
 	return 0;
 }
 
@@ -245,9 +292,13 @@ server_free(struct server *s)
 	if (s == NULL)
 		return;
 	listeners_close(s->listeners, s->nlisteners);
+	for (size_t i = 0; i < s->grace.n; i++)
+		close(s->grace.e[i].fd);
 	message_free(&s->msg);
 	quotes_free(&s->quotes);
 	children_free(s->children);
+	pending_free(s->pending);
+	free(s->pollset);
 	notify_close(&s->notify);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
@@ -262,18 +313,47 @@ refused(const struct server *s)
 	return s->ev.count[EV_SOURCE] + s->ev.count[EV_DENIED];
 }
 
+static uint64_t
+bad_headers(const struct server *s)
+{
+	return s->ev.count[EV_PROXY_MISSING] + s->ev.count[EV_PROXY_TRUNCATED] +
+		s->ev.count[EV_PROXY_BAD] + s->ev.count[EV_PROXY_SLOW];
+}
+
 static void
 send_status(struct server *s, int64_t now)
 {
 	char state[256];
-
 	unsigned n = children_count(s->children);
-
-	snprintf(state, sizeof(state), "STATUS=%u %s, %" PRIu64 " served, %" PRIu64 " refused", n,
+	uint64_t lost = log_lost_syslog() + log_lost_stderr();
+	int len = snprintf(state, sizeof(state),
+		"STATUS=%u %s, %" PRIu64 " served, %" PRIu64 " refused", n,
 		n == 1 ? "child" : "children", s->served, refused(s));
+
+	if (s->pending != NULL && len > 0 && (size_t)len < sizeof(state))
+		len += snprintf(state + len, sizeof(state) - (size_t)len,
+			", %" PRIu64 " balancer checks, %" PRIu64 " bad PROXY headers",
+			s->balancer_own, bad_headers(s));
+	if (lost > 0 && len > 0 && (size_t)len < sizeof(state))
+		snprintf(state + len, sizeof(state) - (size_t)len, ", %" PRIu64 " log lines lost",
+			lost);
+	s->lost_shown = lost;
 	notify_send(&s->notify, state);
 	s->status_dirty = false;
 	s->status_due = now + STATUS_INTERVAL_MS;
+}
+
+static void
+log_proxy_status(const struct server *s)
+{
+	const uint64_t *n = s->ev.count;
+
+	log_msg(LOG_INFO,
+		"status: %u PROXY headers pending, %" PRIu64 " balancer checks greeted; closed "
+		"without a greeting: %" PRIu64 " without a header, %" PRIu64
+		" part way through one, %" PRIu64 " with a bad one, %" PRIu64 " at --proxy-timeout",
+		pending_count(s->pending), s->balancer_own, n[EV_PROXY_MISSING],
+		n[EV_PROXY_TRUNCATED], n[EV_PROXY_BAD], n[EV_PROXY_SLOW]);
 }
 
 static void
@@ -286,15 +366,24 @@ log_status(const struct server *s, int64_t now)
 		"status: %u %s, %" PRIu64 " served, refused %" PRIu64
 		" by --max-per-source and %" PRIu64
 		" by the access list, --max-children reached %" PRIu64 " times, %" PRIu64
-		" accept failures, %" PRIu64 " fork failures; up %lld s",
+		" accept failures, %" PRIu64 " fork failures; up %lld s; log lines lost: %" PRIu64
+		" to syslog, %" PRIu64 " to stderr",
 		alive, alive == 1 ? "child" : "children", s->served, n[EV_SOURCE], n[EV_DENIED],
 		n[EV_CAP], n[EV_ACCEPT_FAIL], n[EV_FORK_FAIL],
-		(long long)((now - s->started) / 1000));
+		(long long)((now - s->started) / 1000), log_lost_syslog(), log_lost_stderr());
+	if (s->pending != NULL)
+		log_proxy_status(s);
 }
 
-/* ---- accepting ------------------------------------------------------------------------- */
+/* ---- admitting a client ---------------------------------------------------------------- */
 
 static void reap(struct server *s);
+
+static void
+reap_now(void *ctx)
+{
+	reap(ctx);
+}
 
 static void
 back_off(struct server *s, int64_t now)
@@ -305,79 +394,157 @@ back_off(struct server *s, int64_t now)
 }
 
 static void
-refuse(struct server *s, int fd, enum event kind, const struct sockaddr *peer, int64_t now,
+refuse(struct server *s, int fd, enum event kind, const struct peer *p, int64_t now,
 	const char *why)
 {
-	char host[ADDR_TEXT_MAX];
+	char who[PEER_TEXT_MAX];
 
 	close(fd);
-	format_host(peer, host, sizeof(host));
-	events_note(&s->ev, kind, now, LOG_NOTICE, "refused %s port %u: %s", host,
-		sockaddr_port(peer), why);
+	peer_describe(p, who, sizeof(who));
+	events_note(&s->ev, kind, now, LOG_NOTICE, "refused %s: %s", who, why);
 	s->status_dirty = true;
 }
 
 static void
-spawn(struct server *s, int fd, const struct sockaddr *peer, const struct srckey *key, int64_t now)
+spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 {
+	/* The balancer's own connections count against no source: they get a key of their own
+	 * that no client can have. */
+	static const struct srckey none = { { 0 } };
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct child_job job = { fd, peer, &s->msg, s->opt->timeout, s->opt->quiet,
+		struct child_job job = { fd, p, &s->msg, s->opt->timeout,
+			s->opt->quiet || p->balancer_own,
 			s->opt->quotes != NULL ? &s->quotes : NULL, s->opt->random_quote };
 
 		child_run(&job);
 	}
 	if (pid < 0) {
-		char host[ADDR_TEXT_MAX];
+		char who[PEER_TEXT_MAX];
 
-		format_host(peer, host, sizeof(host));
+		peer_describe(p, who, sizeof(who));
 		events_note(&s->ev, EV_FORK_FAIL, now, LOG_ERR,
-			"fork failed: %s; closed the connection from %s port %u without a greeting",
-			strerror(errno), host, sockaddr_port(peer));
+			"fork failed: %s; closed the connection from %s without a greeting",
+			strerror(errno), who);
 		back_off(s, now);
 	} else {
-		children_add(s->children, pid, key);
+		children_add(s->children, pid, p->balancer_own ? &none : &p->key);
 		s->served++;
+		if (p->balancer_own)
+			s->balancer_own++;
 		s->status_dirty = true;
+		/* Held for --max-per-source, which counts the client's open connections. */
+		if (s->opt->max_per_source > 0 && !p->balancer_own &&
+			children_hold(s->children, pid, fd))
+			return;
 	}
 	close(fd);
 }
 
-/* Children that have exited but whose SIGCHLD is not handled yet still count: look again after
- * reaping before refusing anyone for them. */
-static bool
-source_full(struct server *s, const struct srckey *key)
+static void
+refuse_for(struct server *s, int fd, enum verdict v, const struct peer *p, int64_t now)
 {
-	if (s->opt->max_per_source == 0 ||
-		children_of_source(s->children, key) < s->opt->max_per_source)
-		return false;
-	reap(s);
-	return children_of_source(s->children, key) >= s->opt->max_per_source;
+	char why[64];
+
+	refuse(s, fd, v == REFUSE_DENIED ? EV_DENIED : EV_SOURCE, p, now,
+		admission_reason(&s->admission, v, why, sizeof(why)));
+}
+
+/* The one way in for every client, direct or relayed: the lists and caps, then a child. One at
+ * its source's cap waits a moment (grace.h) before it is refused. */
+static void
+admit(struct server *s, int fd, const struct peer *p, int64_t now)
+{
+	enum verdict v = admission_check(&s->admission, p);
+
+	if (v == ADMIT)
+		spawn(s, fd, p, now);
+	else if (v != REFUSE_SOURCE || !grace_add(&s->grace, fd, p, now))
+		refuse_for(s, fd, v, p, now);
+}
+
+static bool at_cap(struct server *s, int64_t now);
+
+/* Those waiting at their source's cap: served once it frees up, refused when their moment is
+ * over (or the server stops) and it has not. */
+static void
+recheck_waiting(struct server *s, int64_t now)
+{
+	bool stopping = s->phase != SERVING;
+
+	for (size_t i = 0; i < s->grace.n;) {
+		struct grace_entry e = s->grace.e[i];
+		bool full = admission_check(&s->admission, &e.peer) != ADMIT;
+
+		if (!full && (stopping || !at_cap(s, now)))
+			spawn(s, e.fd, &e.peer, now);
+		else if (full && (now >= e.due || stopping))
+			refuse_for(s, e.fd, REFUSE_SOURCE, &e.peer, now);
+		else if (stopping)
+			refuse(s, e.fd, EV_CAP, &e.peer, now, "stopping");
+		else {
+			i++;
+			continue;
+		}
+		grace_remove(&s->grace, i);
+	}
+}
+
+/* ---- connections from a balancer ------------------------------------------------------- */
+
+static bool
+from_balancer(const struct server *s, const struct peer *p)
+{
+	return s->pending != NULL &&
+		cidr_list_contains(s->opt->proxy_from, s->opt->nproxy_from,
+			(const struct sockaddr *)&p->addr);
 }
 
 static void
-admit(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
+header_failed(struct server *s, const struct pending_outcome *o, int64_t now)
 {
-	struct sockaddr_storage peer;
-	struct srckey key;
-	char why[64];
+	static const enum event kind[] = {
+		[PENDING_MISSING] = EV_PROXY_MISSING,
+		[PENDING_TRUNCATED] = EV_PROXY_TRUNCATED,
+		[PENDING_MALFORMED] = EV_PROXY_BAD,
+		[PENDING_SLOW] = EV_PROXY_SLOW,
+	};
+	char who[PEER_TEXT_MAX], what[96];
 
-	sockaddr_unmap((const struct sockaddr *)raw, &peer);
-	if (!acl_permits(&s->acl, (struct sockaddr *)&peer)) {
-		refuse(s, fd, EV_DENIED, (struct sockaddr *)&peer, now,
-			"denied by the access list");
-		return;
+	peer_describe(&o->peer, who, sizeof(who));
+	switch (o->end) {
+	case PENDING_MISSING:
+		snprintf(what, sizeof(what), "closed before a PROXY header (%s)", o->why);
+		break;
+	case PENDING_TRUNCATED:
+		snprintf(what, sizeof(what), "closed part way through a PROXY header (%s)", o->why);
+		break;
+	case PENDING_MALFORMED:
+		snprintf(what, sizeof(what), "bad PROXY header: %s", o->why);
+		break;
+	default:
+		snprintf(what, sizeof(what), "no complete PROXY header in %u s (--proxy-timeout)",
+			s->opt->proxy_timeout);
+		break;
 	}
-	srckey_from((struct sockaddr *)&peer, &key);
-	if (source_full(s, &key)) {
-		snprintf(why, sizeof(why), "%u connections from this source (--max-per-source)",
-			s->opt->max_per_source);
-		refuse(s, fd, EV_SOURCE, (struct sockaddr *)&peer, now, why);
-		return;
-	}
-	spawn(s, fd, (struct sockaddr *)&peer, &key, now);
+	events_note(&s->ev, kind[o->end], now, LOG_NOTICE,
+		"no greeting for balancer %s: %s; %zu bytes: '%s'", who, what, o->got, o->shown);
+	s->status_dirty = true;
 }
+
+static void
+header_ended(void *ctx, const struct pending_outcome *o, int64_t now)
+{
+	struct server *s = ctx;
+
+	if (o->end == PENDING_HEADER)
+		admit(s, o->fd, &o->peer, now);
+	else
+		header_failed(s, o, now);
+}
+
+/* ---- accepting ------------------------------------------------------------------------- */
 
 static bool
 accept_error_is_transient(int error)
@@ -402,22 +569,42 @@ accept_error_is_transient(int error)
 	}
 }
 
+/* At --max-children, or with as many headers pending as there may be children: connections
+ * wait in the backlog. */
 static bool
 at_cap(struct server *s, int64_t now)
 {
 	if (children_count(s->children) >= s->opt->max_children)
 		reap(s);
-	if (children_count(s->children) < s->opt->max_children) {
+	if (children_count(s->children) < s->opt->max_children &&
+		(s->pending == NULL || !pending_full(s->pending))) {
 		s->at_cap = false;
 		return false;
 	}
 	if (!s->at_cap) {
 		s->at_cap = true;
-		events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
-			"reached --max-children %u: new connections wait in the backlog",
-			s->opt->max_children);
+		if (children_count(s->children) >= s->opt->max_children)
+			events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
+				"reached --max-children %u: new connections wait in the backlog",
+				s->opt->max_children);
+		else
+			events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
+				"%u PROXY headers pending (as many as --max-children): new connections wait in the backlog",
+				s->opt->max_children);
 	}
 	return true;
+}
+
+static void
+accepted(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t now)
+{
+	struct peer p;
+
+	peer_from_accept(&p, (const struct sockaddr *)raw);
+	if (from_balancer(s, &p))
+		pending_add(s->pending, fd, &p, now + (int64_t)s->opt->proxy_timeout * 1000);
+	else
+		admit(s, fd, &p, now);
 }
 
 /* Accepts what is waiting on one listener; false when accepting must pause. */
@@ -431,7 +618,7 @@ accept_batch(struct server *s, int lfd, int64_t now)
 
 		if (fd >= 0) {
 			s->backoff_ms = BACKOFF_MIN_MS;
-			admit(s, fd, &peer, now);
+			accepted(s, fd, &peer, now);
 			if (s->paused_until > now)
 				return false;
 			continue;
@@ -462,7 +649,7 @@ reap(struct server *s)
 		if (!children_remove(s->children, pid))
 			continue;
 		s->status_dirty = true;
-		if (WIFSIGNALED(status) && !s->terminated)
+		if (WIFSIGNALED(status) && s->phase < TERMINATING)
 			log_msg(LOG_WARNING, "child %d was killed by signal %d (%s)", (int)pid,
 				WTERMSIG(status), strsignal(WTERMSIG(status)));
 		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
@@ -521,28 +708,99 @@ terminate_children(struct server *s, int64_t now)
 {
 	unsigned n = children_signal_all(s->children, SIGTERM);
 
-	s->terminated = true;
-	s->kill_deadline = now + KILL_GRACE_MS;
-	log_msg(LOG_NOTICE, "sent SIGTERM to %u children", n);
+	s->phase = TERMINATING;
+	s->phase_deadline = now + KILL_GRACE_MS;
+	log_msg(LOG_NOTICE, "sent SIGTERM to %u %s", n, n == 1 ? "child" : "children");
+}
+
+/* Connections the kernel completed before the stop began are clients we already answered
+ * SYN-ACK to: greet them (as many as were queued then, so a flood cannot keep us here), or,
+ * at --max-children, say how many are closed unserved. A balancer's go to the pending stage
+ * like any other, and are finished while draining. */
+static void
+greet_the_queued(struct server *s, int64_t now)
+{
+	unsigned dropped = 0;
+
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		for (unsigned n = listener_queued(s->listeners[i].fd); n > 0; n--) {
+			struct sockaddr_storage peer;
+			socklen_t len = sizeof(peer);
+			int fd = accept4(s->listeners[i].fd, (struct sockaddr *)&peer, &len,
+				SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+			if (fd < 0 && accept_error_is_transient(errno))
+				continue;
+			if (fd < 0)
+				break;
+			if (at_cap(s, now)) {
+				close(fd);
+				dropped++;
+				continue;
+			}
+			accepted(s, fd, &peer, now);
+		}
+	}
+	if (dropped > 0)
+		log_msg(LOG_NOTICE,
+			"stopping at --max-children: closed %u %s waiting in the backlog without "
+			"a greeting",
+			dropped, dropped == 1 ? "connection" : "connections");
+}
+
+/* Every child ends by its own deadline, a pending header by its own and then its child; a
+ * second of slack for the log line. */
+static void
+start_draining(struct server *s, int64_t now)
+{
+	int64_t drain_ms = (int64_t)s->opt->timeout * 1000 + 1000;
+
+	if (s->pending != NULL)
+		drain_ms += (int64_t)s->opt->proxy_timeout * 1000;
+	s->phase = DRAINING;
+	s->phase_deadline = now + drain_ms;
+	notify_send(&s->notify, "STOPPING=1");
 }
 
 static void
 begin_stop(struct server *s, int signo, int64_t now)
 {
-	if (s->stopping) {
-		if (!s->terminated)
-			terminate_children(s, now);
+	if (s->phase == DRAINING)
+		terminate_children(s, now);
+	if (s->phase != SERVING)
 		return;
-	}
-	s->stopping = true;
+	greet_the_queued(s, now);
 	listeners_close(s->listeners, s->nlisteners);
 	s->listeners = NULL;
 	s->nlisteners = 0;
-	notify_send(&s->notify, "STOPPING=1");
-	/* Every child ends by its own deadline; a second of slack for its log line. */
-	s->stop_deadline = now + (int64_t)s->opt->timeout * 1000 + 1000;
-	log_msg(LOG_NOTICE, "stopping on SIG%s: %u children still running", sigabbrev_np(signo),
-		children_count(s->children));
+	start_draining(s, now);
+	log_msg(LOG_NOTICE, "stopping on SIG%s: %u %s still running", sigabbrev_np(signo),
+		children_count(s->children),
+		children_count(s->children) == 1 ? "child" : "children");
+}
+
+/* A listener that reports an error or a hang-up would wake poll at once forever: drop it, and
+ * stop with an error status when none is left, so that a supervisor restarts us. p holds the
+ * signal descriptor and then the n - 1 listeners. */
+static void
+drop_failed_listeners(struct server *s, const struct pollfd *p, size_t n, int64_t now)
+{
+	char why[128], name[ADDR_TEXT_MAX];
+
+	for (size_t i = n; i-- > 1;) {
+		if (!(p[i].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			continue;
+		strlcpy(name, s->listeners[i - 1].name, sizeof(name));
+		listener_drop(s->listeners, &s->nlisteners, i - 1, p[i].revents, why, sizeof(why));
+		log_msg(LOG_ERR, "listener %s: %s; no longer listening there", name, why);
+	}
+	if (s->nlisteners > 0 || s->phase != SERVING)
+		return;
+	s->exit_code = EX_UNAVAILABLE;
+	start_draining(s, now);
+	log_msg(LOG_ERR, "no listener left: stopping; %u %s still running",
+		children_count(s->children),
+		children_count(s->children) == 1 ? "child" : "children");
 }
 
 /* Reads every pending signal first, then acts in a fixed order: reaping before the status
@@ -592,50 +850,93 @@ handle_signals(struct server *s, int64_t now)
 static void
 run_timers(struct server *s, int64_t now)
 {
+	if (s->grace.n > 0)
+		recheck_waiting(s, now);
 	events_flush(&s->ev, now);
+	if (log_lost_syslog() + log_lost_stderr() != s->lost_shown)
+		s->status_dirty = true;
 	if (s->notify.fd >= 0 && s->status_dirty && now >= s->status_due)
 		send_status(s, now);
-	if (s->stopping && !s->terminated && now >= s->stop_deadline)
+	if (!deadline_passed(s->phase_deadline, now))
+		return;
+	if (s->phase == DRAINING) {
 		terminate_children(s, now);
-	if (s->terminated && !s->killed && now >= s->kill_deadline) {
+	} else if (s->phase == TERMINATING) {
 		children_signal_all(s->children, SIGKILL);
-		s->killed = true;
+		s->phase = KILLED;
+		s->phase_deadline = DEADLINE_OFF;
 	}
 }
 
 static int64_t
-next_timer(const struct server *s, bool paused)
+next_deadline(const struct server *s, bool paused)
 {
 	int64_t due = events_due(&s->ev);
 
-	if (paused && s->paused_until < due)
-		due = s->paused_until;
-	if (s->notify.fd >= 0 && s->status_dirty && s->status_due < due)
-		due = s->status_due;
-	if (s->stopping && !s->terminated && s->stop_deadline < due)
-		due = s->stop_deadline;
-	if (s->terminated && !s->killed && s->kill_deadline < due)
-		due = s->kill_deadline;
-	return due;
+	due = due == INT64_MAX ? DEADLINE_OFF : due;
+	if (s->grace.n > 0)
+		due = deadline_earliest(due, grace_due(&s->grace));
+	if (paused)
+		due = deadline_earliest(due, s->paused_until);
+	if (s->notify.fd >= 0 && s->status_dirty)
+		due = deadline_earliest(due, s->status_due);
+	due = deadline_earliest(due, s->phase_deadline);
+	return deadline_earliest(due, pending_due(s->pending));
 }
 
+/* The signal descriptor, the listeners when accepting, then every pending header. */
 static size_t
-fill_pollset(struct server *s, struct pollfd *p, bool accepting)
+fill_pollset(struct server *s, bool accepting, size_t *first_pending)
 {
+	struct pollfd *p = s->pollset;
 	size_t n = 0;
 
 	p[n++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 	for (size_t i = 0; accepting && i < s->nlisteners; i++)
 		p[n++] = (struct pollfd){ .fd = s->listeners[i].fd, .events = POLLIN };
+	*first_pending = n;
+	if (s->pending != NULL)
+		n += pending_pollset(s->pending, p + n);
 	return n;
+}
+
+/* Returns 0, or the exit code when the master cannot go on. */
+static int
+dispatch(struct server *s, size_t n, size_t first_pending, int64_t now)
+{
+	struct pollfd *p = s->pollset;
+
+	if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		log_msg(LOG_ERR, "poll: the signal descriptor failed");
+		return EX_OSERR;
+	}
+	if (p[0].revents & POLLIN)
+		handle_signals(s, now);
+	/* Headers first (their slots match the pollset only until something is accepted), and
+	 * every late one is cut even when nothing else happened. */
+	if (s->pending != NULL)
+		pending_dispatch(s->pending, p + first_pending, n - first_pending, now,
+			header_ended, s);
+	for (size_t i = 1; i < first_pending && s->phase == SERVING; i++) {
+		if (p[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			/* The listeners are renumbered: accept on the next round. */
+			drop_failed_listeners(s, p, first_pending, now);
+			return 0;
+		}
+	}
+	for (size_t i = 1; i < first_pending && s->phase == SERVING; i++)
+		if ((p[i].revents & POLLIN) && !accept_batch(s, p[i].fd, now))
+			break;
+	return 0;
 }
 
 int
 server_run(struct server *s)
 {
-	struct pollfd *p = calloc(s->nlisteners + 1, sizeof(*p));
+	size_t room = 1 + s->nlisteners + (s->pending != NULL ? s->opt->max_children : 0);
 
-	if (p == NULL) {
+	s->pollset = calloc(room, sizeof(*s->pollset));
+	if (s->pollset == NULL) {
 		log_msg(LOG_ERR, "out of memory");
 		return EX_OSERR;
 	}
@@ -643,34 +944,28 @@ server_run(struct server *s)
 	for (;;) {
 		int64_t now = mono_ms(), due;
 		bool paused = now < s->paused_until;
-		bool accepting = !s->stopping && !paused && !at_cap(s, now);
-		size_t n = fill_pollset(s, p, accepting);
-		int ready, timeout = -1;
+		bool accepting = s->phase == SERVING && !paused && !at_cap(s, now);
+		size_t first_pending, n;
+		int ready, rc, timeout = -1;
 
 		run_timers(s, now);
-		if (s->stopping && children_count(s->children) == 0)
+		if (s->phase != SERVING && children_count(s->children) == 0 &&
+			pending_count(s->pending) == 0)
 			break;
-		due = next_timer(s, paused);
-		if (due != INT64_MAX)
+		due = next_deadline(s, paused);
+		if (due != DEADLINE_OFF)
 			timeout = ms_until(due);
-		ready = poll(p, n, timeout);
+		n = fill_pollset(s, accepting, &first_pending);
+		ready = poll(s->pollset, n, timeout);
 		if (ready < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
-			free(p);
 			return EX_OSERR;
 		}
-		if (ready <= 0)
-			continue;
-		now = mono_ms();
-		if (p[0].revents & POLLIN)
-			handle_signals(s, now);
-		for (size_t i = 1; i < n && !s->stopping; i++)
-			if ((p[i].revents & POLLIN) && !accept_batch(s, p[i].fd, now))
-				break;
+		if (ready >= 0 && (rc = dispatch(s, n, first_pending, mono_ms())) != 0)
+			return rc;
 	}
-	free(p);
 	events_flush(&s->ev, INT64_MAX);
 	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", s->served,
 		s->served == 1 ? "connection" : "connections");
-	return 0;
+	return s->exit_code;
 }

@@ -2,7 +2,11 @@
 # Benchmark: hello-server against the design's floor (a static fork loop) and
 # the classic super-servers, on this machine, in one go. Prints one table.
 #
-# Packages it uses when present (CI installs them): ucspi-tcp xinetd rsyslog gnuplot-nox
+# Packages it uses when present (CI installs them): ucspi-tcp xinetd rsyslog gnuplot-nox haproxy
+#
+# The haproxy-* rows put HAProxy (loopback, its own configuration) in front of a server: the
+# greetings per second through a balancer, hello-server with --proxy-from and send-proxy-v2
+# side by side with tcpserver and xinetd (which take no PROXY header) behind the same HAProxy.
 #
 # Every server serves the same greeting on 127.0.0.1; hello-load drives it with
 # CONCURRENCY clients spread over 32 source addresses (so hello-server's default
@@ -25,7 +29,7 @@ out=${BENCH_OUT:-bench-out}
 smoke=0
 sources=32
 greeting=$'Hello World!\r\n'
-servers=(hello-server floor tcpserver xinetd)
+servers=(hello-server floor tcpserver xinetd haproxy-hello-server haproxy-tcpserver haproxy-xinetd)
 
 usage() {
 	cat <<EOF
@@ -80,6 +84,7 @@ parse_args() {
 
 server_pid=
 server_port=
+backend_pid= # behind HAProxy: the server HAProxy relays to (server_pid is HAProxy)
 syslog_pid=
 made_devlog=0
 
@@ -147,6 +152,9 @@ stop_pid() {
 cleanup() {
 	if [[ -n $server_pid ]]; then
 		kill -KILL "$server_pid" 2>/dev/null || true
+	fi
+	if [[ -n $backend_pid ]]; then
+		kill -KILL "$backend_pid" 2>/dev/null || true
 	fi
 	stop_syslog
 	rm -f "$out/waited.pid"
@@ -236,7 +244,7 @@ free_port() {
 }
 
 start_hello_server() {
-	"$daemon" "$1" >"$out/hello-server.out" 2>&1 &
+	"$daemon" "$@" >"$out/hello-server.out" 2>&1 &
 	server_pid=$!
 }
 
@@ -282,9 +290,67 @@ EOF
 	server_pid=$!
 }
 
+# HAProxy on PORT in front of server NAME on a port of its own: the backend is started and
+# waited for first (its pid moves to backend_pid), then HAProxy (server_pid). When the backend
+# does not serve, server_pid is left empty and launch's wait for HAProxy fails: it retries.
+start_behind_haproxy() {
+	local name=$1 port=$2 bport proxy=''
+	bport=$(free_port)
+	if [[ $name == hello-server ]]; then
+		# HAProxy connects from an address no client uses: a header naming the balancer's
+		# own address would be taken for its own connection and not logged.
+		start_hello_server -P 127.0.0.100 "$bport"
+		proxy=' send-proxy-v2 source 127.0.0.100'
+	else
+		"start_$name" "$bport"
+	fi
+	if ! wait_serving "$name" "$bport"; then
+		stop_pid "$server_pid" 5 || true
+		server_pid=
+		return 0
+	fi
+	backend_pid=$server_pid
+	cat >"$out/haproxy-$name.cfg" <<EOF
+global
+    maxconn 4096
+defaults
+    mode tcp
+    maxconn 4096
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+frontend bench
+    bind 127.0.0.1:$port
+    default_backend bench
+backend bench
+    server s1 127.0.0.1:$bport$proxy
+EOF
+	haproxy -db -f "$out/haproxy-$name.cfg" >"$out/haproxy-$name.out" 2>&1 &
+	server_pid=$!
+}
+start_haproxy_hello_server() { start_behind_haproxy hello-server "$1"; }
+start_haproxy_tcpserver() { start_behind_haproxy tcpserver "$1"; }
+start_haproxy_xinetd() { start_behind_haproxy xinetd "$1"; }
+
+# Stops the server behind HAProxy; returns its exit status as stop_pid does.
+stop_backend() {
+	local st=0
+	[[ -n $backend_pid ]] || return 0
+	stop_pid "$backend_pid" 20 || st=$?
+	backend_pid=
+	return "$st"
+}
+
 # Why a server cannot run here, or nothing when it can.
 unavailable() {
 	case $1 in
+	haproxy-*)
+		if ! command -v haproxy >/dev/null; then
+			echo "not installed (package haproxy)"
+		else
+			unavailable "${1#haproxy-}"
+		fi
+		;;
 	hello-server) [[ -x $daemon ]] || echo "not built ('$daemon')" ;;
 	floor) ;;
 	tcpserver) command -v tcpserver >/dev/null || echo "not installed (package ucspi-tcp)" ;;
@@ -346,11 +412,12 @@ launch() {
 	for ((try = 0; try < 5; try++)); do
 		server_port=$(free_port)
 		"start_${name//-/_}" "$server_port"
-		if wait_serving "$name" "$server_port"; then
+		if [[ -n $server_pid ]] && wait_serving "$name" "$server_port"; then
 			return 0
 		fi
-		stop_pid "$server_pid" 5 || true
+		[[ -z $server_pid ]] || stop_pid "$server_pid" 5 || true
 		server_pid=
+		stop_backend || true
 	done
 	return 1
 }
@@ -360,7 +427,7 @@ launch() {
 # the server has (no new ones come: the run is over) and is woken by their exits.
 await_children() {
 	local st=0
-	timeout 20 pidwait -P "$server_pid" || st=$?
+	timeout 20 pidwait -P "${backend_pid:-$server_pid}" || st=$?
 	# 0: they ended while waited for; 1: there were none
 	((st == 0 || st == 1)) || say "$1: children still running 20 s after the run"
 }
@@ -398,7 +465,7 @@ measure() {
 		return 0
 	fi
 	say "$name: serving on 127.0.0.1 port $server_port"
-	[[ $name == hello-server ]] && logged=$(syslog_lines hello-server)
+	[[ $name == *hello-server ]] && logged=$(syslog_lines hello-server)
 	for ((run = 1; run <= runs; run++)); do
 		line=$("$load" -p "$server_port" -n "$total" -c "$concurrency" -S "$sources" -q |
 			grep '^RESULT ') || true
@@ -406,7 +473,7 @@ measure() {
 		echo "$line" >>"$runsfile"
 		ok=$(field ok "$line")
 		say "$name run $run/$runs: $(field conn_per_s "$line") conn/s, p99 $(field p99_ms "$line") ms, errors $(field errors "$line")"
-		if [[ $name == hello-server ]]; then
+		if [[ $name == *hello-server ]]; then
 			logged=$((logged + ok))
 			await_syslog hello-server "$logged"
 		fi
@@ -415,10 +482,15 @@ measure() {
 	st=0
 	stop_pid "$server_pid" 20 || st=$?
 	server_pid=
+	# Behind HAProxy, the exit that counts is the backend's (HAProxy's own is not ours).
+	if [[ $name == haproxy-* ]]; then
+		st=0
+		stop_backend || st=$?
+	fi
 	# Only hello-server promises a clean exit on SIGTERM; the others may die of it.
 	if ((st == 124)); then
 		note="killed: still running 20 s after SIGTERM"
-	elif [[ $name == hello-server ]] && ((st != 0)); then
+	elif [[ $name == *hello-server ]] && ((st != 0)); then
 		note="exit status $st after SIGTERM"
 	fi
 	summarize "$name" "$runsfile" "$note" >"$out/$name.row"
@@ -454,6 +526,9 @@ label() {
 	floor) echo "floor: static accept/fork/write loop" ;;
 	tcpserver) echo "tcpserver -c 1000 -H -R + cat" ;;
 	xinetd) echo "xinetd + cat" ;;
+	haproxy-hello-server) echo "HAProxy → hello-server --proxy-from (send-proxy-v2)" ;;
+	haproxy-tcpserver) echo "HAProxy → tcpserver + cat" ;;
+	haproxy-xinetd) echo "HAProxy → xinetd + cat" ;;
 	esac
 }
 

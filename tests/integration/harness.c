@@ -125,6 +125,28 @@ copy_daemon_into(const char *dir)
 	return to;
 }
 
+/* Socket activation as systemd does it: descriptors 3..., and the count and our pid. */
+static void
+pass_listeners(const int *fds, unsigned n)
+{
+	char value[32];
+	int moved[8];
+
+	if (n > 8)
+		_exit(125);
+	/* First out of the way of 3..., so that no dup2 overwrites one still to be moved. */
+	for (unsigned i = 0; i < n; i++)
+		if ((moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + (int)n)) < 0)
+			_exit(125);
+	for (unsigned i = 0; i < n; i++)
+		if (dup2(moved[i], 3 + (int)i) < 0)
+			_exit(125);
+	snprintf(value, sizeof(value), "%u", n);
+	setenv("LISTEN_FDS", value, 1);
+	snprintf(value, sizeof(value), "%d", (int)getpid());
+	setenv("LISTEN_PID", value, 1);
+}
+
 static void
 apply_env(const struct daemon_env *env)
 {
@@ -144,6 +166,10 @@ apply_env(const struct daemon_env *env)
 	}
 	if (env->notify_socket != NULL)
 		setenv("NOTIFY_SOCKET", env->notify_socket, 1);
+	if (env->syslog_socket != NULL)
+		setenv("HELLO_SERVER_SYSLOG_SOCKET", env->syslog_socket, 1);
+	if (env->nlisten_fds > 0)
+		pass_listeners(env->listen_fds, env->nlisten_fds);
 	if (env->journal_stream) {
 		struct stat st;
 		char value[64];

@@ -22,6 +22,9 @@ struct daemon_env {
 	const char *notify_socket; /* NOTIFY_SOCKET for the daemon, or NULL */
 	bool journal_stream;       /* JOURNAL_STREAM naming its stderr, as systemd sets it */
 	const char *argv0;         /* the daemon's argv[0], or NULL for its path */
+	const char *syslog_socket; /* HELLO_SERVER_SYSLOG_SOCKET for the daemon, or NULL */
+	const int *listen_fds;     /* passed as descriptors 3... with LISTEN_FDS/LISTEN_PID */
+	unsigned nlisten_fds;
 };
 
 struct daemon {

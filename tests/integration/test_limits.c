@@ -106,6 +106,14 @@ static const struct {
 	{ { "0", "-x", "127.0.0.1" }, "127.0.0.1", "127.0.0.1", 0 },
 	{ { "0", "-a", "127.0.0.0/8" }, "127.0.0.1", "127.0.0.1", 1 },
 	{ { "0", "-a", "::/0" }, "127.0.0.1", "127.0.0.1", 0 },
+	/* A rule in the IPv4-mapped form is the IPv4 rule it spells, over either socket family. */
+	{ { "0", "-x", "::ffff:127.0.0.1" }, "127.0.0.1", "127.0.0.1", 0 },
+	{ { "0", "-x", "::ffff:127.0.0.1" }, NULL, "::ffff:127.0.0.1", 0 },
+	{ { "-l", "127.0.0.1:0", "-x", "::ffff:127.0.0.0/120" }, "127.0.0.1", "127.0.0.1", 0 },
+	{ { "-l", "127.0.0.1:0", "-x", "::ffff:127.0.0.0/120" }, "127.0.1.1", "127.0.0.1", 1 },
+	{ { "0", "-a", "::ffff:127.0.0.1" }, "127.0.0.1", "127.0.0.1", 1 },
+	{ { "-l", "127.0.0.1:0", "-a", "::ffff:127.0.0.0/104" }, "127.0.0.9", "127.0.0.1", 1 },
+	{ { "-l", "127.0.0.1:0", "-a", "::ffff:127.0.0.0/104" }, NULL, "127.0.0.1", 1 },
 };
 
 START_TEST(access_lists)
@@ -319,10 +327,10 @@ START_TEST(second_sigterm_ends_the_children)
 	fd = open_client(NULL, "127.0.0.1", d.port);
 	ck_assert_int_eq(read(fd, buf, 14), 14);
 	daemon_signal(&d, SIGTERM);
-	daemon_wait_log(&d, "stopping on SIGTERM: 1 children", 0);
+	daemon_wait_log(&d, "stopping on SIGTERM: 1 child still running", 0);
 	daemon_signal(&d, SIGTERM);
 	ck_assert_int_eq(daemon_wait_exit(&d), 0);
-	ck_assert(strstr(d.log, "sent SIGTERM to 1 children") != NULL);
+	ck_assert(strstr(d.log, "sent SIGTERM to 1 child") != NULL);
 	close(fd);
 }
 END_TEST

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -133,23 +134,27 @@ START_TEST(concurrent_reloads_all_return)
 }
 END_TEST
 
-/* A process that is not a hello-server master (here one that blocks SIGHUP): no answer comes,
- * and the command says so after --timeout seconds. */
-START_TEST(no_answer_times_out)
+/* A process of ours, ready once it has read a byte; named NAME (the kernel's comm) if not NULL,
+ * and deaf to SIGHUP if asked. */
+static pid_t
+start_bystander(const char *name, bool deaf)
 {
 	int ready[2];
-	char c, err[512];
-	pid_t mute;
+	char c;
+	pid_t pid;
 
 	ck_assert_int_eq(pipe(ready), 0);
-	mute = fork();
-	ck_assert_int_ge(mute, 0);
-	if (mute == 0) {
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
 		sigset_t hup;
 
 		sigemptyset(&hup);
 		sigaddset(&hup, SIGHUP);
-		sigprocmask(SIG_BLOCK, &hup, NULL);
+		if (deaf)
+			sigprocmask(SIG_BLOCK, &hup, NULL);
+		if (name != NULL)
+			prctl(PR_SET_NAME, name);
 		close(ready[0]);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
@@ -159,6 +164,16 @@ START_TEST(no_answer_times_out)
 	close(ready[1]);
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
 	close(ready[0]);
+	return pid;
+}
+
+/* A process named hello-server that is not a master (it blocks SIGHUP): no answer comes, and
+ * the command says so after --timeout seconds. */
+START_TEST(no_answer_times_out)
+{
+	char err[512];
+	pid_t mute = start_bystander("hello-server", true);
+
 	ck_assert_int_eq(run_reload(mute, "1", err, sizeof(err), 0), EX_UNAVAILABLE);
 	ck_assert_msg(strstr(err, "no answer in 1 s") != NULL, "stderr: %s", err);
 	kill(mute, SIGKILL);
@@ -191,6 +206,20 @@ START_TEST(bad_requests)
 }
 END_TEST
 
+/* A mistyped PID: another program gets no SIGHUP (which would end this one). */
+START_TEST(another_program_gets_no_signal)
+{
+	char err[512];
+	pid_t other = start_bystander(NULL, false);
+
+	ck_assert_int_eq(run_reload(other, NULL, err, sizeof(err), 0), EX_UNAVAILABLE);
+	ck_assert_msg(strstr(err, "not hello-server; nothing was sent") != NULL, "stderr: %s", err);
+	ck_assert_int_eq(waitpid(other, NULL, WNOHANG), 0);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+}
+END_TEST
+
 /* Another user may not signal the master: refused at once, not after a timeout. */
 START_TEST(another_user_is_refused)
 {
@@ -220,6 +249,7 @@ reload_suite(void)
 	tcase_add_test(tc, concurrent_reloads_all_return);
 	tcase_add_test(tc, no_answer_times_out);
 	tcase_add_test(tc, bad_requests);
+	tcase_add_test(tc, another_program_gets_no_signal);
 	tcase_add_test(tc, another_user_is_refused);
 	suite_add_tcase(s, tc);
 	return s;

@@ -116,6 +116,13 @@ static const struct {
 	{ "10.0.0.0/", 0, "prefix length: empty" },
 	{ "10.0.0.0/8x", 0, "not a number" },
 	{ "10.0.0.0/-1", 0, "not a number" },
+	{ "::ffff:192.0.2.7", 1, NULL },
+	{ "::ffff:192.0.2.0/120", 1, NULL },
+	{ "::ffff:0:0/96", 1, NULL },
+	{ "::ffff:192.0.2.1/120", 0, "host bits set" },
+	{ "::ffff:0:0/95", 0,
+		"IPv4-mapped CIDR '::ffff:0:0/95' needs a prefix length of 96 or more" },
+	{ "::ffff:0:0/80", 0, "needs a prefix length of 96 or more" },
 };
 
 START_TEST(cidr_forms)
@@ -188,6 +195,32 @@ START_TEST(cidr_matching)
 }
 END_TEST
 
+/* ::ffff:a.b.c.d/(96+n) is the IPv4 a.b.c.d/n: it matches IPv4 and mapped peers alike. */
+START_TEST(mapped_cidr_is_ipv4)
+{
+	struct cidr host = cidr_of("::ffff:192.0.2.7"), net = cidr_of("::ffff:192.0.2.0/120");
+	struct cidr all4 = cidr_of("::ffff:0:0/96");
+	struct sockaddr_storage p;
+
+	ck_assert_int_eq(host.family, AF_INET);
+	ck_assert_uint_eq(host.prefix, 32);
+	ck_assert_uint_eq(net.prefix, 24);
+	ck_assert_uint_eq(all4.prefix, 0);
+	p = peer_of("192.0.2.7");
+	ck_assert(cidr_contains(&host, (struct sockaddr *)&p));
+	ck_assert(cidr_contains(&net, (struct sockaddr *)&p));
+	ck_assert(cidr_contains(&all4, (struct sockaddr *)&p));
+	p = peer_of("::ffff:192.0.2.7");
+	ck_assert(cidr_contains(&host, (struct sockaddr *)&p));
+	ck_assert(cidr_contains(&net, (struct sockaddr *)&p));
+	p = peer_of("192.0.3.7");
+	ck_assert(!cidr_contains(&net, (struct sockaddr *)&p));
+	ck_assert(cidr_contains(&all4, (struct sockaddr *)&p));
+	p = peer_of("2001:db8::1");
+	ck_assert(!cidr_contains(&all4, (struct sockaddr *)&p));
+}
+END_TEST
+
 START_TEST(acl_rules)
 {
 	struct cidr allow[] = { cidr_of("127.0.0.0/8"), cidr_of("::1") };
@@ -244,6 +277,7 @@ addr_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("matching");
 	tcase_add_test(tc, cidr_matching);
+	tcase_add_test(tc, mapped_cidr_is_ipv4);
 	tcase_add_test(tc, acl_rules);
 	tcase_add_test(tc, formatting);
 	suite_add_tcase(s, tc);

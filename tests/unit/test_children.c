@@ -1,9 +1,12 @@
 /* The child table: counts by source, removal, and staying correct over many turns. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "children.h"
@@ -110,6 +113,42 @@ START_TEST(stays_consistent)
 }
 END_TEST
 
+/* Held descriptors: a connection whose peer has closed (or shut down its writing side) no
+ * longer counts as open; removing the child closes what was held for it. */
+START_TEST(held_connections_count_until_the_peer_closes)
+{
+	struct children *c = children_new(8);
+	struct srckey a = key_of("192.0.2.1"), b = key_of("192.0.2.2");
+	int pair[3][2];
+
+	ck_assert_ptr_nonnull(c);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pair[i]), 0);
+		ck_assert(children_add(c, 200 + i, i < 2 ? &a : &b));
+		ck_assert(children_hold(c, 200 + i, pair[i][0]));
+	}
+	ck_assert(!children_hold(c, 200, pair[0][0])); /* one per child */
+	ck_assert(!children_hold(c, 999, pair[0][0]));
+	ck_assert(children_add(c, 210, &a)); /* no descriptor held: always open */
+	ck_assert_uint_eq(children_open_of_source(c, &a), 3);
+	ck_assert_uint_eq(children_open_of_source(c, &b), 1);
+	close(pair[0][1]);
+	ck_assert_uint_eq(children_open_of_source(c, &a), 2);
+	ck_assert_int_eq(shutdown(pair[1][1], SHUT_WR), 0);
+	ck_assert_uint_eq(children_open_of_source(c, &a), 1);
+	ck_assert_uint_eq(children_of_source(c, &a), 3);
+	ck_assert(children_remove(c, 200));
+	ck_assert_int_eq(fcntl(pair[0][0], F_GETFD), -1); /* closed with its child */
+	ck_assert_uint_eq(children_open_of_source(c, &a), 1);
+	ck_assert_uint_eq(children_open_of_source(c, &b), 1);
+	children_free(c); /* closes the rest */
+	ck_assert_int_eq(fcntl(pair[1][0], F_GETFD), -1);
+	ck_assert_int_eq(fcntl(pair[2][0], F_GETFD), -1);
+	close(pair[1][1]);
+	close(pair[2][1]);
+}
+END_TEST
+
 static Suite *
 children_suite(void)
 {
@@ -119,6 +158,7 @@ children_suite(void)
 	tcase_add_test(tc, sources_by_address_and_prefix);
 	tcase_add_test(tc, refuses_beyond_max);
 	tcase_add_test(tc, stays_consistent);
+	tcase_add_test(tc, held_connections_count_until_the_peer_closes);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

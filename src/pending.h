@@ -1,0 +1,61 @@
+/* Connections from a trusted balancer whose PROXY header is not complete yet. The master reads
+ * them when poll says so, never blocking: each has a fixed buffer and an absolute deadline, and
+ * their number is bounded. A header is taken exactly (peeked, then only its own bytes read), so
+ * the client's first bytes stay in the socket for the child. */
+#ifndef HELLO_PENDING_H
+#define HELLO_PENDING_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "escape.h"
+#include "peer.h"
+#include "proxy.h"
+
+enum pending_end {
+	PENDING_HEADER,    /* complete: fd is the caller's, peer is the client */
+	PENDING_MISSING,   /* closed (or reset) before sending a byte */
+	PENDING_TRUNCATED, /* closed (or reset) in the middle of a header */
+	PENDING_MALFORMED, /* not a valid header, or longer than the limits */
+	PENDING_SLOW,      /* no complete header by the deadline */
+};
+
+struct pending_outcome {
+	enum pending_end end;
+	int fd;                 /* PENDING_HEADER: the connection; otherwise already closed (-1) */
+	struct peer peer;       /* the client after a header; otherwise the balancer */
+	const char *why;        /* PENDING_MALFORMED: the parser's reason; reset: strerror */
+	size_t got;             /* bytes of the header received */
+	char shown[ESCAPE_MAX]; /* the first of them, escaped (not PENDING_HEADER) */
+};
+
+typedef void pending_fn(void *ctx, const struct pending_outcome *o, int64_t now);
+
+struct pending_set;
+
+/* Room for max connections at once; NULL when out of memory. */
+struct pending_set *pending_new(unsigned max);
+/* Closes every connection still waiting. */
+void pending_free(struct pending_set *set);
+
+unsigned pending_count(const struct pending_set *set);
+bool pending_full(const struct pending_set *set);
+
+/* Takes fd (non-blocking, from the balancer p) until its header is complete or deadline. */
+void pending_add(struct pending_set *set, int fd, const struct peer *p, int64_t deadline);
+
+/* The earliest deadline, or DEADLINE_OFF. */
+int64_t pending_due(const struct pending_set *set);
+
+/* Fills one pollfd per connection, in order; returns how many. */
+size_t pending_pollset(const struct pending_set *set, struct pollfd *p);
+
+/* Reads every connection whose pollfd (as pending_pollset filled n of them) has an event, and
+ * ends every one whose deadline has passed; fn hears each that ends, and owns the descriptor of
+ * a complete header. p may be NULL (n == 0) to end the late ones only. */
+void pending_dispatch(struct pending_set *set, const struct pollfd *p, size_t n, int64_t now,
+	pending_fn *fn, void *ctx);
+
+#endif

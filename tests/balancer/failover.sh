@@ -1,0 +1,144 @@
+#!/bin/bash
+# Failover behind HAProxy: two hello-server "hosts", each in a network namespace this test
+# creates (its own veth pair and 10.231.x.0/30 addresses; no route leaves the machine), behind
+# one HAProxy on 127.0.0.1 with health checks and PROXY v2. During a client run host 1 drops off
+# the network (its own interface goes down, as when a machine dies); HAProxy must mark it DOWN within its
+# check interval and clients must keep being greeted by host 2. The greetings lost in the switch
+# (only connections in flight to host 1 may be) are reported.
+#
+# usage: failover.sh HELLO_SERVER HELLO_LOAD
+# Exit 0 pass, 1 fail, 77 skip (not root, no haproxy, no ip).
+
+set -euo pipefail
+exec </dev/null
+
+readonly CHECK_INTER_MS=100 FALL=2 RISE=2 TIMEOUT_CHECK_MS=300
+readonly TOTAL=4000 CONCURRENCY=8 SOURCES=8
+
+say() { printf '== [%3ds] %s\n' "$SECONDS" "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
+
+[[ $# -eq 2 ]] || fail "usage: $0 HELLO_SERVER HELLO_LOAD"
+SERVER=$1 LOAD=$2
+[[ $(id -u) -eq 0 ]] || skip "needs root to create network namespaces"
+command -v haproxy >/dev/null || skip "no haproxy (Debian package haproxy)"
+command -v ip >/dev/null || skip "no ip (Debian package iproute2)"
+ip netns add "hello-probe-$$" 2>/dev/null || skip "cannot create a network namespace here"
+ip netns del "hello-probe-$$"
+
+work=$(mktemp -d)
+pids=()
+namespaces=()
+links=()
+routes=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	for p in "${links[@]}"; do ip link del "$p" 2>/dev/null || true; done
+	for p in "${routes[@]}"; do ip route del unreachable "$p" metric 4294967295 2>/dev/null || true; done
+	for p in "${namespaces[@]}"; do ip netns del "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# host N: namespace hello-fo-PID-N, link hfoN-PID (outside) to eth0 (inside), 10.231.N.1
+# outside (HAProxy's side, the trusted balancer) and 10.231.N.2 inside (hello-server).
+make_host() {
+	local n=$1 ns=hello-fo-$$-$1 link=hfo$1-$$
+	ip netns add "$ns"
+	namespaces+=("$ns")
+	ip link add "$link" type veth peer name eth0 netns "$ns"
+	links+=("$link")
+	ip addr add "10.231.$n.1/30" dev "$link"
+	# Should the link's own route ever be ignored (a link down and
+	# ignore_routes_with_linkdown), nothing for the host may follow the default route out.
+	ip route add unreachable "10.231.$n.0/30" metric 4294967295
+	routes+=("10.231.$n.0/30")
+	ip link set "$link" up
+	ip -n "$ns" addr add "10.231.$n.2/30" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" "$SERVER" -d -l "10.231.$n.2:17" -P "10.231.$n.1" \
+		>"$work/host$n.log" 2>&1 &
+	pids+=("$!")
+}
+
+# Waits (on the file, bounded) until it has a line matching the pattern.
+wait_line() {
+	local file=$1 pattern=$2 limit=$((SECONDS + 60))
+	until grep -q -- "$pattern" "$file" 2>/dev/null; do
+		((SECONDS < limit)) || fail "no '$pattern' in $file:
+$(tail -n 20 "$file")"
+		sleep 0.02
+	done
+}
+
+make_host 1
+make_host 2
+wait_line "$work/host1.log" "started; listening on 10.231.1.2:17"
+wait_line "$work/host2.log" "started; listening on 10.231.2.2:17"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$work/haproxy.cfg" <<CFG
+global
+    log stderr format raw local0 info
+defaults
+    mode tcp
+    log global
+    timeout connect 500ms
+    timeout client 10s
+    timeout server 10s
+    timeout check ${TIMEOUT_CHECK_MS}ms
+    retries 2
+    option redispatch 1
+backend qotd
+    default-server send-proxy-v2 check inter ${CHECK_INTER_MS}ms fall $FALL rise $RISE
+    server host1 10.231.1.2:17
+    server host2 10.231.2.2:17
+frontend qotd
+    bind 127.0.0.1:$port
+    default_backend qotd
+CFG
+haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
+pids+=("$!")
+limit=$((SECONDS + 60))
+until "$LOAD" -p "$port" -n 1 -q >/dev/null 2>&1; do
+	((SECONDS < limit)) || fail "haproxy never greeted: $(tail -n 20 "$work/haproxy.log")"
+	sleep 0.05
+done
+say "haproxy on 127.0.0.1:$port, hosts 10.231.1.2 and 10.231.2.2"
+
+# The run: host 1 drops off once it has served a share of it.
+"$LOAD" -p "$port" -n "$TOTAL" -c "$CONCURRENCY" -S "$SOURCES" -t 5 >"$work/load.out" 2>&1 &
+load=$!
+wait_line "$work/host1.log" "$(printf '%s' ' via 10.231.1.1: sent')"
+until (($(grep -c ' via 10.231.1.1: sent' "$work/host1.log") >= TOTAL / 8)); do sleep 0.01; done
+stop_ms=$(date +%s%3N)
+ip -n "hello-fo-$$-1" link set eth0 down
+say "host 1 is off the network"
+wait_line "$work/haproxy.log" "Server qotd/host1 is DOWN"
+down_ms=$(date +%s%3N)
+rc=0
+wait "$load" || rc=$?
+result=$(grep '^RESULT' "$work/load.out") || fail "no RESULT: $(cat "$work/load.out")"
+errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$result")
+ok=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$result")
+served1=$(grep -c ' via 10.231.1.1: sent' "$work/host1.log" || true)
+served2=$(grep -c ' via 10.231.2.1: sent' "$work/host2.log" || true)
+after=$(awk -v t="$((down_ms - stop_ms))" 'BEGIN { print t }')
+say "$result"
+say "host 1 marked DOWN $after ms after it dropped (checks every $CHECK_INTER_MS ms, fall $FALL, timeout check $TIMEOUT_CHECK_MS ms)"
+say "greeted: $ok of $TOTAL (host 1 logged $served1, host 2 $served2); lost in the switch: $errors"
+
+# DOWN takes FALL failed checks, each at most inter + timeout check (plus HAProxy's spread).
+bound=$(((CHECK_INTER_MS + TIMEOUT_CHECK_MS) * (FALL + 1) + 500))
+((after <= bound)) || fail "host 1 marked DOWN after $after ms, more than $bound ms"
+# Lost: at most the connections in flight to host 1 when it dropped.
+((errors <= CONCURRENCY)) || fail "$errors greetings lost, more than the $CONCURRENCY in flight"
+((served2 > 0)) || fail "host 2 greeted nobody"
+# Host 2 kept greeting after the switch: every connection after it went there.
+((ok + errors == TOTAL)) || fail "load: $result"
+[[ $rc -eq 0 || $errors -gt 0 ]] || fail "hello-load failed: $(cat "$work/load.out")"
+say "PASS"

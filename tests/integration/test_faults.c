@@ -1,0 +1,689 @@
+/* Faults of the real world: a syslog that starts late, restarts or only offers a stream; a
+ * stderr nobody reads; a client that reconnects at once; a listener another holder shuts
+ * down; files only the service user may read. Each test uses the real thing. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "runner.h"
+
+static struct daemon d;
+
+static void
+teardown(void)
+{
+	daemon_cleanup(&d);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+left_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+/* ---- a syslog daemon of our own --------------------------------------------------------- */
+
+struct syslog_sink {
+	char path[100];
+	int type;
+	int fd;   /* the bound socket */
+	int conn; /* stream: the connection accepted last, or -1 */
+	char buf[65536];
+	size_t len; /* stream: bytes read and not yet split into records */
+};
+
+static void
+sink_open(struct syslog_sink *s, const char *dir, int type)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s/syslog.sock", dir);
+	memcpy(a.sun_path, s->path, sizeof(s->path));
+	s->type = type;
+	s->conn = -1;
+	s->fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(s->fd, 0);
+	ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(chmod(s->path, 0666), 0);
+	if (type == SOCK_STREAM)
+		ck_assert_int_eq(listen(s->fd, 16), 0);
+}
+
+/* The syslog daemon goes away: its socket file too, as rsyslog and journald remove it. */
+static void
+sink_close(struct syslog_sink *s)
+{
+	if (s->conn >= 0)
+		close(s->conn);
+	close(s->fd);
+	unlink(s->path);
+	s->fd = s->conn = -1;
+}
+
+/* The next record, within wait_ms: a datagram, or a stream record ended by NUL or LF.
+ * Returns false when none came in time. */
+static bool
+sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
+{
+	int64_t deadline = now_ms() + wait_ms;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN },
+			{ .fd = s->conn, .events = POLLIN } };
+		char *end = s->type == SOCK_STREAM ? memchr(s->buf, '\0', s->len) : NULL;
+		ssize_t n;
+
+		if (end != NULL) {
+			size_t rec = (size_t)(end - s->buf);
+
+			ck_assert_uint_lt(rec, cap);
+			memcpy(out, s->buf, rec);
+			out[rec] = '\0';
+			memmove(s->buf, end + 1, s->len - rec - 1);
+			s->len -= rec + 1;
+			return true;
+		}
+		if (poll(p, s->conn >= 0 ? 2 : 1, left_ms(deadline)) <= 0)
+			return false;
+		if (s->type == SOCK_DGRAM) {
+			n = recv(s->fd, out, cap - 1, 0);
+			ck_assert_int_gt(n, 0);
+			out[n] = '\0';
+			return true;
+		}
+		if (p[0].revents & POLLIN) {
+			if (s->conn >= 0)
+				close(s->conn);
+			s->conn = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+			ck_assert_int_ge(s->conn, 0);
+		}
+		if (s->conn >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+			n = read(s->conn, s->buf + s->len, sizeof(s->buf) - s->len);
+			ck_assert_int_ge(n, 0);
+			s->len += (size_t)n;
+		}
+	}
+}
+
+/* Reads records until one holds needle; fails the test after WAIT_MS. */
+static void
+sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	for (;;) {
+		if (!sink_next(s, line, cap, left_ms(deadline)))
+			ck_abort_msg("syslog never received '%s'; the daemon's stderr:\n%s", needle,
+				d.inotify >= 0 ? daemon_log_tail(&d) : "(a pipe)");
+		if (strstr(line, needle) != NULL)
+			return;
+	}
+}
+
+/* The master retries an absent syslog at a bounded rate: ask for a status line until one
+ * reaches syslog (each round waits on the daemon's answer on stderr). */
+static void
+master_line_reaches(struct syslog_sink *s, char *line, size_t cap)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	for (;;) {
+		size_t from = d.log_len;
+
+		daemon_signal(&d, SIGUSR1);
+		daemon_wait_log(&d, "status: ", from);
+		while (sink_next(s, line, cap, 0))
+			if (strstr(line, "status: ") != NULL)
+				return;
+		ck_assert_msg(now_ms() < deadline, "no status line ever reached syslog");
+		/* the next round needs the retry interval to pass: wait for syslog, not a tick */
+		if (sink_next(s, line, cap, 200) && strstr(line, "status: ") != NULL)
+			return;
+	}
+}
+
+static uint64_t
+lost_to(const char *line, const char *where)
+{
+	char needle[32];
+	const char *p = strstr(line, "log lines lost: ");
+
+	ck_assert_msg(p != NULL, "no loss count in '%s'", line);
+	snprintf(needle, sizeof(needle), " to %s", where);
+	ck_assert_msg(strstr(p, needle) != NULL, "no '%s' in '%s'", needle, line);
+	if (strcmp(where, "stderr") == 0)
+		p = strchr(p, ',') + 2;
+	else
+		p += strlen("log lines lost: ");
+	return strtoull(p, NULL, 10);
+}
+
+static void
+start_with_syslog(struct syslog_sink *s, const char *const args[])
+{
+	struct daemon_env env = { .syslog_socket = s->path };
+
+	daemon_start_env(&d, args, &env);
+}
+
+/* /dev/log absent at start-up (syslog starts later at boot): every child line, and the
+ * master's once it retries, reaches the syslog that appears; the lost ones are counted. */
+START_TEST(syslog_that_starts_late_gets_later_lines)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct syslog_sink s;
+	char line[4096], buf[64];
+
+	daemon_prepare(&d);
+	memset(&s, 0, sizeof(s));
+	snprintf(s.path, sizeof(s.path), "%s/syslog.sock", d.dir);
+	start_with_syslog(&s, args);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+	ck_assert(strstr(line, "<30>") == line); /* daemon.info */
+	master_line_reaches(&s, line, sizeof(line));
+	ck_assert_uint_ge(lost_to(line, "syslog"), 1); /* the start-up line at least */
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	sink_expect(&s, "exiting after 2 connections", line, sizeof(line));
+	sink_close(&s);
+}
+END_TEST
+
+/* syslog stops while the master has something to log, and comes back: children and master
+ * reach the new socket, and children forked later inherit the master's new connection. */
+START_TEST(syslog_that_restarts_gets_later_lines)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct syslog_sink s;
+	char line[4096], buf[64];
+	size_t from;
+
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	start_with_syslog(&s, args);
+	sink_expect(&s, "started; listening on", line, sizeof(line));
+	sink_close(&s);
+	from = d.log_len;
+	daemon_signal(&d, SIGUSR1); /* the master logs while syslog is down */
+	daemon_wait_log(&d, "status: ", from);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+	master_line_reaches(&s, line, sizeof(line));
+	ck_assert_uint_ge(lost_to(line, "syslog"), 1);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+		sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+	}
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	sink_close(&s);
+}
+END_TEST
+
+/* Some syslog daemons offer /dev/log as a stream socket only: records end with NUL. */
+START_TEST(syslog_on_a_stream_socket)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct syslog_sink s;
+	char line[4096], buf[64];
+
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_STREAM);
+	start_with_syslog(&s, args);
+	sink_expect(&s, "started; listening on", line, sizeof(line));
+	ck_assert(strstr(line, "<30>") == line);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+		sink_expect(&s, "sent 14 bytes", line, sizeof(line));
+		ck_assert(strstr(line, "<30>") == line); /* one record each, nothing run together */
+	}
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	sink_expect(&s, "exiting after 3 connections", line, sizeof(line));
+	sink_close(&s);
+}
+END_TEST
+
+/* ---- a stderr nobody reads --------------------------------------------------------------- */
+
+/* A status line by SIGUSR1, read from syslog. Our syslog reads only when asked, so its queue
+ * may be full and the master's line dropped (and counted): then ask again. */
+static void
+status_via_syslog(pid_t pid, struct syslog_sink *s, char *line, size_t cap)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	for (;;) {
+		ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+		while (sink_next(s, line, cap, 1000))
+			if (strstr(line, "status: ") != NULL)
+				return;
+		ck_assert_msg(now_ms() < deadline, "no status line reached syslog");
+	}
+}
+
+/* -d with stderr a pipe that is full and never read: the master keeps accepting and obeys
+ * SIGTERM, children end by their deadline, and the lines that could not be written are
+ * counted. The daemon's own view comes through a syslog socket of ours. */
+START_TEST(stderr_nobody_reads)
+{
+	struct syslog_sink s;
+	char line[4096], buf[64], path[64], fill[4096];
+	const char *prog = getenv("HELLO_SERVER");
+	int pipefd[2], filler, status;
+	uint16_t port;
+	pid_t pid;
+	const char *p;
+
+	ck_assert_ptr_nonnull(prog);
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		setenv("HELLO_SERVER_SYSLOG_SOCKET", s.path, 1);
+		execl(prog, prog, "-d", "-l", "127.0.0.1:0", "-t", "1", "-s", "0", (char *)NULL);
+		_exit(127);
+	}
+	d.pid = pid;
+	sink_expect(&s, "started; listening on 127.0.0.1:", line, sizeof(line));
+	p = strstr(line, "127.0.0.1:") + strlen("127.0.0.1:");
+	port = (uint16_t)atoi(p);
+	/* Fill the pipe through a description of our own, so the daemon's stays as it was. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pipefd[1]);
+	filler = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(filler, 0);
+	memset(fill, '.', sizeof(fill));
+	while (write(filler, fill, sizeof(fill)) > 0 || errno == EINTR)
+		;
+	ck_assert_int_eq(errno, EAGAIN);
+	while (write(filler, fill, 1) > 0)
+		;
+	close(filler);
+	status_via_syslog(pid, &s, line, sizeof(line)); /* the master has something for stderr */
+	for (int i = 0; i < 20; i++) {
+		ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port, buf, sizeof(buf)), 14);
+		ck_assert_str_eq(buf, "Hello World!\r\n");
+	}
+	/* Children cannot write their lines either: each ends by its deadline all the same. */
+	for (int64_t deadline = now_ms() + WAIT_MS;;) {
+		status_via_syslog(pid, &s, line, sizeof(line));
+		if (strncmp(strstr(line, "status: "), "status: 0 children", 18) == 0)
+			break;
+		ck_assert_msg(now_ms() < deadline, "children outlived their deadline: %s", line);
+	}
+	ck_assert_uint_ge(lost_to(line, "stderr"), 21);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	sink_expect(&s, "exiting after 20 connections", line, sizeof(line));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	d.reaped = true;
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	sink_close(&s);
+}
+END_TEST
+
+/* ---- the per-source cap counts open connections ------------------------------------------- */
+
+/* One client, one connection at a time (connect, read to EOF, close, again): it never holds
+ * more than one, so -s 1 must never refuse it, however long each child takes to exit. */
+START_TEST(sequential_client_is_never_refused_at_s1)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "1", "-q", NULL };
+	const char *const load[] = { "-n", "2000", "-c", "1", NULL };
+
+	daemon_start(&d, args);
+	expect_all_greeted(&d, load);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert_msg(strstr(d.log, "refused") == NULL, "%s", daemon_log_tail(&d));
+}
+END_TEST
+
+/* A syslog daemon that stops reading: each child waits to log until its deadline, long
+ * after its client left. Those children are no open connections of the client's. */
+START_TEST(stalled_syslog_does_not_refuse_sequential_clients)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "2", NULL };
+	const char *const load[] = { "-n", "100", "-c", "1", NULL };
+	struct syslog_sink s;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char line[4096];
+	int stuffer;
+
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	start_with_syslog(&s, args);
+	sink_expect(&s, "started; listening on", line, sizeof(line));
+	/* Fill its queue: from now on nothing sent to it is taken. */
+	memcpy(a.sun_path, s.path, sizeof(s.path));
+	stuffer = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(connect(stuffer, (struct sockaddr *)&a, sizeof(a)), 0);
+	while (send(stuffer, "x", 1, 0) == 1)
+		;
+	ck_assert_int_eq(errno, EAGAIN);
+	expect_all_greeted(&d, load);
+	ck_assert_msg(strstr(d.log, "refused") == NULL, "%s", daemon_log_tail(&d));
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	close(stuffer);
+	sink_close(&s);
+}
+END_TEST
+
+/* What the cap limits still holds: N connections held open, the next one is refused, and
+ * once one of them closes a new one is served. */
+START_TEST(held_connections_still_count)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "2", "-t", "60", NULL };
+	char buf[64];
+	int held[2];
+
+	daemon_start(&d, args);
+	for (int i = 0; i < 2; i++) {
+		held[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+		ck_assert_int_eq(read(held[i], buf, 14), 14);
+	}
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 0);
+	daemon_wait_log(&d, "2 connections from this source (--max-per-source)", 0);
+	close(held[0]);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	close(held[1]);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- a listener that reports an error ----------------------------------------------------- */
+
+static int
+tcp_listener(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	return fd;
+}
+
+static uint16_t
+port_of(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/* Another holder of a socket-activated listener shuts it down: the daemon says so, stops
+ * polling it and serves on the other; when none is left it exits with an error status
+ * (systemd's Restart= then acts) instead of spinning. */
+START_TEST(listener_shut_down_by_another_holder)
+{
+	const char *const args[] = { NULL };
+	int fds[2] = { tcp_listener(), tcp_listener() };
+	struct daemon_env env = { .listen_fds = fds, .nlisten_fds = 2 };
+	char buf[64];
+	size_t at;
+
+	daemon_start_env(&d, args, &env);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port_of(fds[0]), buf, sizeof(buf)), 14);
+	ck_assert_int_eq(shutdown(fds[0], SHUT_RDWR), 0);
+	at = daemon_wait_log(&d, "no longer listening there", 0);
+	ck_assert(strstr(d.log, "listener 127.0.0.1:") != NULL);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", port_of(fds[1]), buf, sizeof(buf)), 14);
+	ck_assert_int_eq(shutdown(fds[1], SHUT_RDWR), 0);
+	daemon_wait_log(&d, "no listener left", at);
+	ck_assert_int_eq(daemon_wait_exit(&d), 69); /* EX_UNAVAILABLE */
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+/* ---- stopping with connections in the backlog --------------------------------------------- */
+
+static void
+stop_master(void)
+{
+	int status;
+
+	daemon_signal(&d, SIGSTOP);
+	ck_assert_int_eq(waitpid(d.pid, &status, WUNTRACED), d.pid);
+	ck_assert(WIFSTOPPED(status));
+}
+
+/* Clients the kernel queued before SIGTERM arrived are greeted, not reset. */
+START_TEST(sigterm_greets_the_queued)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	char buf[64];
+	int fds[3];
+
+	daemon_start(&d, args);
+	stop_master(); /* so that the connections wait in the backlog */
+	for (int i = 0; i < 3; i++)
+		fds[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	daemon_signal(&d, SIGTERM);
+	daemon_signal(&d, SIGCONT);
+	for (int i = 0; i < 3; i++) {
+		ssize_t n = read(fds[i], buf, sizeof(buf));
+
+		ck_assert_int_eq(n, 14);
+		close(fds[i]);
+	}
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	ck_assert(strstr(d.log, "exiting after 3 connections") != NULL);
+}
+END_TEST
+
+/* At --max-children the queued ones cannot be greeted: the log says how many were closed. */
+START_TEST(sigterm_at_the_cap_says_how_many_are_dropped)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "1", "-t", "60", NULL };
+	char buf[64];
+	int held, fds[2];
+
+	daemon_start(&d, args);
+	held = open_client("127.0.0.1", "127.0.0.1", d.port);
+	ck_assert_int_eq(read(held, buf, 14), 14);
+	daemon_wait_children_at_least(&d, 1);
+	for (int i = 0; i < 2; i++)
+		fds[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	daemon_signal(&d, SIGTERM);
+	daemon_wait_log(&d, "closed 2 connections waiting in the backlog without a greeting", 0);
+	close(held);
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	for (int i = 0; i < 2; i++)
+		close(fds[i]);
+}
+END_TEST
+
+/* ---- files read as the service user ------------------------------------------------------ */
+
+/* A message file only root may read: with --user it is read as USER from the start, so the
+ * daemon refuses to start, naming the file, rather than serve it until the first SIGHUP. */
+START_TEST(message_file_is_read_as_the_user)
+{
+	const char *path,
+		*const args_fmt[] = { "-l", "127.0.0.1:0", "-u", "nobody", "-M", NULL, NULL };
+	const char *args[7];
+	char err[1024];
+
+	if (geteuid() != 0 || under_valgrind())
+		return; /* needs root; valgrind re-executed as another user fails first */
+	daemon_prepare(&d);
+	path = daemon_write_file(&d, "secret", "root only\n", 10);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	memcpy(args, args_fmt, sizeof(args));
+	args[5] = path;
+	ck_assert_int_eq(run_daemon_once(args, err, sizeof(err), 0), 66);
+	ck_assert_msg(strstr(err, "secret': Permission denied (read as --user nobody)") != NULL,
+		"%s", err);
+	/* Readable by the user: served, and every reload works too. */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	daemon_start(&d, args);
+	for (int i = 0; i < 2; i++) {
+		size_t from = d.log_len;
+
+		daemon_write_file(&d, "secret", i == 0 ? "one\n" : "two\n", 4);
+		daemon_signal(&d, SIGHUP);
+		daemon_wait_log(&d, "SIGHUP: read the message again", from);
+	}
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert(strstr(d.log, "keeping the old message") == NULL);
+}
+END_TEST
+
+/* ---- what users see ---------------------------------------------------------------------- */
+
+static const struct {
+	const char *args[6];
+	int rc;
+	const char *says;
+} usage_cases[] = {
+	{ { "--max", "3" }, 64, "option '--max' is ambiguous: --max-children, --max-per-source" },
+	{ { "--debug=1" }, 64, "option '--debug' takes no value" },
+	{ { "--nosuch" }, 64, "unknown option '--nosuch'" },
+	{ { "-l", "127.0.0.1:2323", "-l", "127.0.0.1:2323" }, 64,
+		"listen address '127.0.0.1:2323' is given twice" },
+	{ { "-l", "[::ffff:127.0.0.1]:2323", "-l", "127.0.0.1:2323" }, 64,
+		"listen address '127.0.0.1:2323' is given twice" },
+	{ { "-x", "::ffff:0:0/80" }, 64, "needs a prefix length of 96 or more" },
+	{ { "-u", "4000000000" }, 67, "no user" },
+};
+
+START_TEST(usage_errors_say_what_is_wrong)
+{
+	char err[2048];
+
+	ck_assert_int_eq(run_daemon_once(usage_cases[_i].args, err, sizeof(err), 0),
+		usage_cases[_i].rc);
+	ck_assert_msg(strstr(err, usage_cases[_i].says) != NULL, "'%s' lacks '%s'", err,
+		usage_cases[_i].says);
+}
+END_TEST
+
+/* A numeric uid that exists is a user, as for chown(1); -u root is no reason for a warning. */
+START_TEST(numeric_user_and_explicit_root)
+{
+	const char *const numeric[] = { "-l", "127.0.0.1:0", "-u", "65534", NULL };
+	const char *const root[] = { "-l", "127.0.0.1:0", "-u", "root", NULL };
+
+	if (geteuid() != 0 || under_valgrind())
+		return; /* needs root; valgrind re-executed as another user fails first */
+	daemon_start(&d, numeric);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	daemon_cleanup(&d);
+	daemon_start(&d, root);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert_msg(strstr(d.log, "running as root") == NULL, "%s", d.log);
+}
+END_TEST
+
+/* A link-local address needs its interface: fe80::1%lo. */
+START_TEST(scoped_link_local_listen)
+{
+	const char *const args[] = { "-l", "[fe80::1%lo]:0", NULL };
+	char err[1024];
+	int rc;
+
+	if (!have_ipv6_loopback())
+		return;
+	rc = run_daemon_once((const char *const[]){ "-l", "[fe80::1%nosuch0]:0", NULL }, err,
+		sizeof(err), 0);
+	ck_assert_int_eq(rc, 64);
+	ck_assert_msg(strstr(err, "no interface 'nosuch0'") != NULL, "%s", err);
+	/* Binding needs fe80::1 on lo, which a test may not add: then the kernel says so, and the
+	 * message shows the scope it was given. */
+	rc = run_daemon_once((const char *const[]){ "-l", "[fe80::1%lo]:1", "-l", "[fe80::1%lo]:1",
+				     NULL },
+		err, sizeof(err), 0);
+	ck_assert_int_eq(rc, 64);
+	ck_assert_msg(strstr(err, "'[fe80::1%lo]:1' is given twice") != NULL, "%s", err);
+	(void)args;
+}
+END_TEST
+
+static Suite *
+faults_suite(void)
+{
+	Suite *s = suite_create("faults");
+	TCase *tc = tcase_create("logging");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, syslog_that_starts_late_gets_later_lines);
+	tcase_add_test(tc, syslog_that_restarts_gets_later_lines);
+	tcase_add_test(tc, syslog_on_a_stream_socket);
+	tcase_add_test(tc, stderr_nobody_reads);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("per-source");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, sequential_client_is_never_refused_at_s1);
+	tcase_add_test(tc, stalled_syslog_does_not_refuse_sequential_clients);
+	tcase_add_test(tc, held_connections_still_count);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("listeners");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, listener_shut_down_by_another_holder);
+	tcase_add_test(tc, sigterm_greets_the_queued);
+	tcase_add_test(tc, sigterm_at_the_cap_says_how_many_are_dropped);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("users");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 0);
+	tcase_add_test(tc, message_file_is_read_as_the_user);
+	tcase_add_loop_test(tc, usage_errors_say_what_is_wrong, 0,
+		sizeof(usage_cases) / sizeof(usage_cases[0]));
+	tcase_add_test(tc, numeric_user_and_explicit_root);
+	tcase_add_test(tc, scoped_link_local_listen);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return run_suite(faults_suite());
+}

@@ -1,0 +1,441 @@
+/* Behind a balancer: connections from --proxy-from peers begin with a PROXY header, and from
+ * then on the client it names is the client for the lists, the caps and the log. These tests
+ * play the balancer with raw headers on loopback; tests/system/haproxy-test.sh runs a real
+ * HAProxy. */
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "runner.h"
+
+#define SIG "\r\n\r\n\0\r\nQUIT\n"
+#define V1(src, port) "PROXY TCP4 " src " 127.0.0.1 " port " 17\r\n"
+/* v2, TCP over IPv4, from 198.51.100.9:4242 to 127.0.0.1:17. */
+#define V2_TCP4 SIG "\x21\x11\x00\x0c\xc6\x33\x64\x09\x7f\x00\x00\x01\x10\x92\x00\x11"
+#define V2_LOCAL SIG "\x20\x00\x00\x00"
+
+static struct daemon d;
+static const char greeting[] = "Hello World!\r\n";
+
+static void
+teardown(void)
+{
+	daemon_cleanup(&d);
+}
+
+static void
+send_all(int fd, const void *data, size_t len)
+{
+	ck_assert_int_eq(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static size_t
+read_to_end(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	return got;
+}
+
+/* A connection from source that sends data (a header, perhaps more) and reads to the end. */
+static size_t
+relay(const char *source, const char *addr, const void *data, size_t len, char *buf, size_t cap)
+{
+	int fd = open_client(source, addr, d.port);
+	size_t got;
+
+	if (len > 0)
+		send_all(fd, data, len);
+	got = read_to_end(fd, buf, cap);
+	close(fd);
+	return got;
+}
+
+/* SIGUSR1 until the status says n headers are pending: the connections are accepted, not
+ * just queued. */
+static void
+wait_pending(unsigned n)
+{
+	for (int round = 0;; round++) {
+		const char *at, *num;
+		size_t from;
+
+		ck_assert_msg(round < 10000, "never %u PROXY headers pending", n);
+		daemon_count_log(&d, "\n"); /* reads the log so far */
+		from = d.log_len;
+		daemon_signal(&d, SIGUSR1);
+		daemon_wait_log(&d, "balancer checks greeted", from);
+		/* "status: N PROXY headers pending, ...": N is just before the text. */
+		at = strstr(d.log + from, " PROXY headers pending, ");
+		ck_assert_ptr_nonnull(at);
+		for (num = at; num > d.log && num[-1] >= '0' && num[-1] <= '9'; num--)
+			;
+		if (strtoul(num, NULL, 10) == n)
+			return;
+	}
+}
+
+#define RELAY(source, lit, buf) relay(source, "127.0.0.1", lit, sizeof(lit) - 1, buf, sizeof(buf))
+
+START_TEST(relayed_client_is_the_header_source)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", NULL };
+	char buf[64];
+
+	daemon_start(&d, args);
+	ck_assert_uint_eq(RELAY("127.0.0.1", V1("192.0.2.7", "4242"), buf), 14);
+	ck_assert_str_eq(buf, greeting);
+	daemon_wait_log(&d, "192.0.2.7 port 4242 via 127.0.0.1: sent 14 bytes", 0);
+	ck_assert_uint_eq(RELAY("127.0.0.1", V2_TCP4, buf), 14);
+	daemon_wait_log(&d, "198.51.100.9 port 4242 via 127.0.0.1: sent 14 bytes", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* The header is taken and not one byte more: the child sees exactly the client's own bytes. */
+START_TEST(client_bytes_after_the_header_reach_the_child)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", NULL };
+	static const char v1[] = V1("192.0.2.7", "4001") "abc";
+	static const char v2[] = V2_TCP4 "abcdefg";
+	char buf[64];
+
+	daemon_start(&d, args);
+	ck_assert_uint_eq(relay("127.0.0.1", "127.0.0.1", v1, sizeof(v1) - 1, buf, sizeof(buf)),
+		14);
+	daemon_wait_log(&d, "192.0.2.7 port 4001 via 127.0.0.1: sent 14 bytes", 0);
+	ck_assert_uint_eq(relay("127.0.0.1", "127.0.0.1", v2, sizeof(v2) - 1, buf, sizeof(buf)),
+		14);
+	daemon_wait_log(&d, "198.51.100.9 port 4242 via 127.0.0.1: sent 14 bytes", 0);
+	ck_assert_uint_eq(daemon_count_log(&d, "discarded 3 bytes"), 1);
+	ck_assert_uint_eq(daemon_count_log(&d, "discarded 7 bytes"), 1);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* Pieces cut where the version, the signature and the length end. The pause between them only
+ * makes separate reads likely; the test passes the same if the pieces arrive together. */
+START_TEST(header_in_pieces_is_fine)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", NULL };
+	static const char v2[] = V2_TCP4;
+	static const size_t cuts[] = { 1, 5, 12, 14, 16, sizeof(v2) - 1 };
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	char buf[64];
+	int one = 1, fd;
+	size_t at = 0;
+
+	daemon_start(&d, args);
+	fd = open_client("127.0.0.1", "127.0.0.1", d.port);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		send_all(fd, v2 + at, cuts[i] - at);
+		at = cuts[i];
+		nanosleep(&pause, NULL);
+	}
+	ck_assert_uint_eq(read_to_end(fd, buf, sizeof(buf)), 14);
+	close(fd);
+	daemon_wait_log(&d, "198.51.100.9 port 4242 via 127.0.0.1: sent 14 bytes", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(deny_and_per_source_act_on_the_client)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-x", "192.0.2.0/24",
+		"-s", "1", NULL };
+	static const char first[] = V1("198.51.100.1", "1001");
+	char buf[64];
+	int held;
+
+	daemon_start(&d, args);
+	ck_assert_uint_eq(RELAY("127.0.0.1", V1("192.0.2.7", "4242"), buf), 0);
+	daemon_wait_log(&d, "refused 192.0.2.7 port 4242 via 127.0.0.1: denied by the access list",
+		0);
+	held = open_client("127.0.0.1", "127.0.0.1", d.port);
+	send_all(held, first, sizeof(first) - 1);
+	ck_assert_int_eq(read(held, buf, 14), 14);
+	/* Same client through the same balancer: over its cap. Another client: served. */
+	ck_assert_uint_eq(RELAY("127.0.0.1", V1("198.51.100.1", "1002"), buf), 0);
+	daemon_wait_log(&d,
+		"refused 198.51.100.1 port 1002 via 127.0.0.1: 1 connection from this source", 0);
+	ck_assert_uint_eq(RELAY("127.0.0.1", V1("198.51.100.2", "1003"), buf), 14);
+	close(held);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* The balancer's own connections: greeted, not logged one by one, counted, and never held to
+ * a source's cap (here 1, with three of them open at once). */
+START_TEST(health_checks_are_greeted_and_counted_not_logged)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-s", "1", NULL };
+	static const char *const checks[] = { V2_LOCAL, "PROXY UNKNOWN\r\n",
+		V1("127.0.0.1", "5555") };
+	static const size_t lens[] = { sizeof(V2_LOCAL) - 1, 15,
+		sizeof(V1("127.0.0.1", "5555")) - 1 };
+	char buf[64];
+	int held[3];
+
+	daemon_start(&d, args);
+	for (int i = 0; i < 3; i++) {
+		held[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+		send_all(held[i], checks[i], lens[i]);
+		ck_assert_int_eq(read(held[i], buf, 14), 14);
+	}
+	for (int i = 0; i < 3; i++)
+		close(held[i]);
+	daemon_wait_children_at_most(&d, 0);
+	daemon_signal(&d, SIGUSR1);
+	daemon_wait_log(&d, "3 balancer checks greeted", 0);
+	ck_assert_uint_eq(daemon_count_log(&d, ": sent 14 bytes"), 0);
+	ck_assert_uint_eq(daemon_count_log(&d, "refused 127"), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(silent_balancer_is_cut_at_the_deadline_while_others_are_served)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "--proxy-timeout", "1",
+		NULL };
+	struct timespec t0, t1;
+	char buf[64];
+	int silent;
+	long ms;
+
+	daemon_start(&d, args);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	silent = open_client("127.0.0.1", "127.0.0.1", d.port);
+	ck_assert_uint_eq(RELAY("127.0.0.1", V1("192.0.2.7", "4242"), buf), 14);
+	ck_assert_uint_eq(fetch("127.0.0.2", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	ck_assert_uint_eq(read_to_end(silent, buf, sizeof(buf)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(silent);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_int_ge(ms, 900);
+	daemon_wait_log(&d, "no complete PROXY header in 1 s (--proxy-timeout); 0 bytes", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+static const struct {
+	const char *bytes;
+	size_t len;
+	bool half_close; /* end with a FIN instead of waiting for the daemon */
+	const char *logged;
+} bad_headers[] = {
+	{ "PROXY TCP4 1.2.3.4 1.2.3.5 1 2\n", 31, false, "lone LF; 31 bytes: 'PROXY TCP4" },
+	{ "PROXY TCP4 01.2.3.4 1.2.3.5 1 2\r\n", 34, false, "bad address or port" },
+	{ SIG "\x21\x12\x00\x00", 16, false,
+		"shorter than its family needs; 16 bytes: '\\x0d\\x0a\\x0d\\x0a\\x00" },
+	{ SIG "\x21\x11\xff\xff", 16, false, "longer than 4096 bytes" },
+	{ "GET / HTTP/1.0\r\n\r\n", 18, false, "not a PROXY header; 18 bytes: 'GET / HTTP" },
+	{ "PROXY TCP4 1.2", 14, true, "closed part way through a PROXY header (closed); 14 bytes" },
+	{ "", 0, true, "closed before a PROXY header (closed); 0 bytes" },
+};
+
+START_TEST(bad_headers_get_no_greeting_and_are_logged_escaped)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", NULL };
+	char buf[64];
+	int fd;
+
+	daemon_start(&d, args);
+	fd = open_client("127.0.0.1", "127.0.0.1", d.port);
+	if (bad_headers[_i].len > 0)
+		send_all(fd, bad_headers[_i].bytes, bad_headers[_i].len);
+	if (bad_headers[_i].half_close)
+		shutdown(fd, SHUT_WR);
+	/* A reset is as good as an end of file here: no greeting either way. */
+	ck_assert_uint_eq(read_to_end(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	daemon_wait_log(&d, bad_headers[_i].logged, 0);
+	ck_assert_uint_eq(daemon_count_log(&d, "no greeting for balancer 127.0.0.1 port "), 1);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* A peer outside --proxy-from is a direct client, whatever it sends. */
+START_TEST(direct_client_bytes_are_never_parsed)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.2", NULL };
+	static const char v1[] = V1("192.0.2.7", "4242");
+	char buf[64], discarded[64];
+
+	daemon_start(&d, args);
+	ck_assert_uint_eq(RELAY("127.0.0.1", v1, buf), 14);
+	snprintf(discarded, sizeof(discarded), "discarded %zu bytes", sizeof(v1) - 1);
+	daemon_wait_log(&d, discarded, 0);
+	ck_assert_uint_eq(daemon_count_log(&d, "192.0.2.7"), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* -c bounds pending headers too: with both slots held by silent balancers, a direct client
+ * waits in the backlog and is served once the deadline frees them. */
+START_TEST(pending_headers_are_bounded)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-c", "2",
+		"--proxy-timeout", "1", NULL };
+	char buf[64];
+	int silent[2];
+
+	daemon_start(&d, args);
+	for (int i = 0; i < 2; i++)
+		silent[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	wait_pending(2);
+	ck_assert_uint_eq(fetch("127.0.0.2", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	/* Served only after a slot was freed: the master logs the cut before it accepts. */
+	ck_assert_uint_eq(daemon_count_log(&d,
+				  "2 PROXY headers pending (as many as --max-children)"),
+		1);
+	ck_assert_uint_ge(daemon_count_log(&d, "(--proxy-timeout)"), 1);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_uint_eq(read_to_end(silent[i], buf, sizeof(buf)), 0);
+		close(silent[i]);
+	}
+	wait_pending(0);
+	daemon_wait_log(&d, "0 with a bad one, 2 at --proxy-timeout", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* A header under way at SIGTERM is finished and its client greeted. */
+START_TEST(stop_finishes_pending_headers)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", NULL };
+	static const char v1[] = V1("192.0.2.7", "4242");
+	char buf[64];
+	int fd;
+
+	daemon_start(&d, args);
+	fd = open_client("127.0.0.1", "127.0.0.1", d.port);
+	send_all(fd, v1, 10);
+	wait_pending(1);
+	daemon_signal(&d, SIGTERM);
+	daemon_wait_log(&d, "stopping on SIGTERM", 0);
+	send_all(fd, v1 + 10, sizeof(v1) - 1 - 10);
+	ck_assert_uint_eq(read_to_end(fd, buf, sizeof(buf)), 14);
+	close(fd);
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	ck_assert(strstr(d.log, "192.0.2.7 port 4242 via 127.0.0.1: sent 14 bytes") != NULL);
+}
+END_TEST
+
+/* The child's process title names the client and the balancer. */
+static bool
+child_title_has(pid_t parent, const char *needle)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+	bool found = false;
+
+	while (proc != NULL && !found && (e = readdir(proc)) != NULL) {
+		char path[300], stat[512], cmd[256];
+		const char *close_paren;
+		long ppid = 0;
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		n = read(fd, stat, sizeof(stat) - 1);
+		close(fd);
+		stat[n > 0 ? n : 0] = '\0';
+		close_paren = strrchr(stat, ')');
+		if (close_paren == NULL || sscanf(close_paren + 2, "%*c %ld", &ppid) != 1 ||
+			ppid != parent)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		cmd[n > 0 ? n : 0] = '\0';
+		found = strstr(cmd, needle) != NULL;
+	}
+	if (proc != NULL)
+		closedir(proc);
+	return found;
+}
+
+START_TEST(child_title_names_client_and_balancer)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", NULL };
+	static const char v1[] = V1("192.0.2.7", "4242");
+	char buf[64];
+	int fd;
+
+	if (under_valgrind())
+		return; /* /proc shows valgrind's command line, not the title the child sets */
+	daemon_start(&d, args);
+	fd = open_client("127.0.0.1", "127.0.0.1", d.port);
+	send_all(fd, v1, sizeof(v1) - 1);
+	/* The child holds the connection (lingering close) until we close ours. */
+	ck_assert_int_eq(read(fd, buf, 14), 14);
+	ck_assert(child_title_has(d.pid, "greeting 192.0.2.7 via 127.0.0.1"));
+	close(fd);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(ipv6_balancer)
+{
+	const char *const args[] = { "-l", "[::1]:0", "-P", "::1", NULL };
+	static const char v1[] = "PROXY TCP6 2001:db8::7 ::1 4242 17\r\n";
+	char buf[64];
+
+	if (!have_ipv6_loopback())
+		return; /* the case is skipped where ::1 does not exist */
+	daemon_start(&d, args);
+	ck_assert_uint_eq(relay("::1", "::1", v1, sizeof(v1) - 1, buf, sizeof(buf)), 14);
+	daemon_wait_log(&d, "2001:db8::7 port 4242 via ::1: sent 14 bytes", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+static Suite *
+proxy_suite(void)
+{
+	Suite *s = suite_create("proxy");
+	TCase *tc = tcase_create("behind a balancer");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, relayed_client_is_the_header_source);
+	tcase_add_test(tc, client_bytes_after_the_header_reach_the_child);
+	tcase_add_test(tc, header_in_pieces_is_fine);
+	tcase_add_test(tc, deny_and_per_source_act_on_the_client);
+	tcase_add_test(tc, health_checks_are_greeted_and_counted_not_logged);
+	tcase_add_test(tc, silent_balancer_is_cut_at_the_deadline_while_others_are_served);
+	tcase_add_loop_test(tc, bad_headers_get_no_greeting_and_are_logged_escaped, 0,
+		sizeof(bad_headers) / sizeof(bad_headers[0]));
+	tcase_add_test(tc, direct_client_bytes_are_never_parsed);
+	tcase_add_test(tc, pending_headers_are_bounded);
+	tcase_add_test(tc, stop_finishes_pending_headers);
+	tcase_add_test(tc, child_title_names_client_and_balancer);
+	tcase_add_test(tc, ipv6_balancer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return run_suite(proxy_suite());
+}
