@@ -1,7 +1,9 @@
 #!/bin/bash
 # Failover behind HAProxy: two hello-server "hosts", each in a network namespace this test
-# creates (its own veth pair and 10.231.x.0/30 addresses; no route leaves the machine), behind
-# one HAProxy on 127.0.0.1 with health checks and PROXY v2. During a client run host 1 drops off
+# creates, behind one HAProxy with health checks and PROXY v2 in a third namespace, where the
+# clients run too: its own veth pairs and 10.231.x.0/30 addresses. The test's addresses exist
+# only inside these namespaces, which have no default route: nothing can leave the machine, and
+# the host's own routing table is never touched. During a client run host 1 drops off
 # the network (its own interface goes down, as when a machine dies); HAProxy must mark it DOWN within its
 # check interval and clients must keep being greeted by host 2. The greetings lost in the switch
 # (only connections in flight to host 1 may be) are reported.
@@ -30,33 +32,30 @@ ip netns del "hello-probe-$$"
 work=$(mktemp -d)
 pids=()
 namespaces=()
-links=()
-routes=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	for p in "${links[@]}"; do ip link del "$p" 2>/dev/null || true; done
-	for p in "${routes[@]}"; do ip route del unreachable "$p" metric 4294967295 2>/dev/null || true; done
 	for p in "${namespaces[@]}"; do ip netns del "$p" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-# host N: namespace hello-fo-PID-N, link hfoN-PID (outside) to eth0 (inside), 10.231.N.1
-# outside (HAProxy's side, the trusted balancer) and 10.231.N.2 inside (hello-server).
+# The balancer's namespace: HAProxy and the clients, on its own loopback.
+lb=hello-fo-$$-lb
+ip netns add "$lb"
+namespaces+=("$lb")
+ip -n "$lb" link set lo up
+
+# host N: namespace hello-fo-PID-N, link hfoN (the balancer's side, 10.231.N.1, the trusted
+# peer) to eth0 inside (10.231.N.2, hello-server).
 make_host() {
-	local n=$1 ns=hello-fo-$$-$1 link=hfo$1-$$
+	local n=$1 ns=hello-fo-$$-$1 link=hfo$1
 	ip netns add "$ns"
 	namespaces+=("$ns")
-	ip link add "$link" type veth peer name eth0 netns "$ns"
-	links+=("$link")
-	ip addr add "10.231.$n.1/30" dev "$link"
-	# Should the link's own route ever be ignored (a link down and
-	# ignore_routes_with_linkdown), nothing for the host may follow the default route out.
-	ip route add unreachable "10.231.$n.0/30" metric 4294967295
-	routes+=("10.231.$n.0/30")
-	ip link set "$link" up
+	ip -n "$lb" link add "$link" type veth peer name eth0 netns "$ns"
+	ip -n "$lb" addr add "10.231.$n.1/30" dev "$link"
+	ip -n "$lb" link set "$link" up
 	ip -n "$ns" addr add "10.231.$n.2/30" dev eth0
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" link set lo up
@@ -80,7 +79,7 @@ make_host 2
 wait_line "$work/host1.log" "started; listening on 10.231.1.2:17"
 wait_line "$work/host2.log" "started; listening on 10.231.2.2:17"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=1700 # the balancer's namespace is ours alone: any port is free there
 cat >"$work/haproxy.cfg" <<CFG
 global
     log stderr format raw local0 info
@@ -101,17 +100,17 @@ frontend qotd
     bind 127.0.0.1:$port
     default_backend qotd
 CFG
-haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
+ip netns exec "$lb" haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
 pids+=("$!")
 limit=$((SECONDS + 60))
-until "$LOAD" -p "$port" -n 1 -q >/dev/null 2>&1; do
+until ip netns exec "$lb" "$LOAD" -p "$port" -n 1 -q >/dev/null 2>&1; do
 	((SECONDS < limit)) || fail "haproxy never greeted: $(tail -n 20 "$work/haproxy.log")"
 	sleep 0.05
 done
 say "haproxy on 127.0.0.1:$port, hosts 10.231.1.2 and 10.231.2.2"
 
 # The run: host 1 drops off once it has served a share of it.
-"$LOAD" -p "$port" -n "$TOTAL" -c "$CONCURRENCY" -S "$SOURCES" -t 5 >"$work/load.out" 2>&1 &
+ip netns exec "$lb" "$LOAD" -p "$port" -n "$TOTAL" -c "$CONCURRENCY" -S "$SOURCES" -t 5 >"$work/load.out" 2>&1 &
 load=$!
 wait_line "$work/host1.log" "$(printf '%s' ' via 10.231.1.1: sent')"
 until (($(grep -c ' via 10.231.1.1: sent' "$work/host1.log") >= TOTAL / 8)); do sleep 0.01; done
