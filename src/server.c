@@ -721,6 +721,28 @@ fill_pollset(struct server *s, struct pollfd *p, bool accepting)
 	return n;
 }
 
+/* Acts on what poll reported; false when the signal descriptor itself failed. */
+static bool
+dispatch(struct server *s, const struct pollfd *p, size_t n, int64_t now)
+{
+	if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		log_msg(LOG_ERR, "poll: the signal descriptor failed");
+		return false;
+	}
+	if (p[0].revents & POLLIN)
+		handle_signals(s, now);
+	for (size_t i = 1; i < n && !s->stopping; i++) {
+		if (p[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			drop_failed_listeners(s, p, n, now);
+			return true; /* the others' slots moved: poll again */
+		}
+	}
+	for (size_t i = 1; i < n && !s->stopping; i++)
+		if ((p[i].revents & POLLIN) && !accept_batch(s, p[i].fd, now))
+			break;
+	return true;
+}
+
 int
 server_run(struct server *s)
 {
@@ -752,23 +774,10 @@ server_run(struct server *s)
 		}
 		if (ready <= 0)
 			continue;
-		now = mono_ms();
-		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-			log_msg(LOG_ERR, "poll: the signal descriptor failed");
+		if (!dispatch(s, p, n, mono_ms())) {
 			free(p);
 			return EX_OSERR;
 		}
-		if (p[0].revents & POLLIN)
-			handle_signals(s, now);
-		for (size_t i = 1; i < n && !s->stopping; i++) {
-			if (p[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-				drop_failed_listeners(s, p, n, now);
-				break;
-			}
-		}
-		for (size_t i = 1; i < n && !s->stopping && n == s->nlisteners + 1; i++)
-			if ((p[i].revents & POLLIN) && !accept_batch(s, p[i].fd, now))
-				break;
 	}
 	free(p);
 	events_flush(&s->ev, INT64_MAX);

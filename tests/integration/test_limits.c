@@ -330,10 +330,10 @@ START_TEST(second_sigterm_ends_the_children)
 	fd = open_client(NULL, "127.0.0.1", d.port);
 	ck_assert_int_eq(read(fd, buf, 14), 14);
 	daemon_signal(&d, SIGTERM);
-	daemon_wait_log(&d, "stopping on SIGTERM: 1 children", 0);
+	daemon_wait_log(&d, "stopping on SIGTERM: 1 child still running", 0);
 	daemon_signal(&d, SIGTERM);
 	ck_assert_int_eq(daemon_wait_exit(&d), 0);
-	ck_assert(strstr(d.log, "sent SIGTERM to 1 children") != NULL);
+	ck_assert(strstr(d.log, "sent SIGTERM to 1 child") != NULL);
 	close(fd);
 }
 END_TEST
