@@ -58,12 +58,12 @@ struct syslog_sink {
 };
 
 static void
-sink_open(struct syslog_sink *s, const char *dir, int type)
+sink_open_named(struct syslog_sink *s, const char *dir, const char *name, int type)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 
 	memset(s, 0, sizeof(*s));
-	snprintf(s->path, sizeof(s->path), "%s/syslog.sock", dir);
+	snprintf(s->path, sizeof(s->path), "%s/%s", dir, name);
 	memcpy(a.sun_path, s->path, sizeof(s->path));
 	s->type = type;
 	s->conn = -1;
@@ -73,6 +73,12 @@ sink_open(struct syslog_sink *s, const char *dir, int type)
 	ck_assert_int_eq(chmod(s->path, 0666), 0);
 	if (type == SOCK_STREAM)
 		ck_assert_int_eq(listen(s->fd, 16), 0);
+}
+
+static void
+sink_open(struct syslog_sink *s, const char *dir, int type)
+{
+	sink_open_named(s, dir, "syslog.sock", type);
 }
 
 /* The syslog daemon goes away: its socket file too, as rsyslog and journald remove it. */
@@ -215,6 +221,31 @@ START_TEST(syslog_that_starts_late_gets_later_lines)
 	ck_assert_int_eq(daemon_stop(&d), 0);
 	sink_expect(&s, "exiting after 2 connections", line, sizeof(line));
 	sink_close(&s);
+}
+END_TEST
+
+/* The count of lost lines is in systemd's STATUS= too. */
+START_TEST(lost_lines_are_in_the_systemd_status)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
+	struct syslog_sink notify;
+	struct daemon_env env = { 0 };
+	char line[4096], absent[128];
+
+	daemon_prepare(&d);
+	sink_open_named(&notify, d.dir, "notify.sock", SOCK_DGRAM);
+	snprintf(absent, sizeof(absent), "%s/no-syslog-here", d.dir);
+	env.notify_socket = notify.path;
+	env.syslog_socket = absent;
+	daemon_start_env(&d, args, &env);
+	for (;;) {
+		if (!sink_next(&notify, line, sizeof(line), WAIT_MS))
+			ck_abort_msg("no STATUS= with lost log lines");
+		if (strstr(line, "STATUS=") != NULL && strstr(line, "log lines lost") != NULL)
+			break;
+	}
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	sink_close(&notify);
 }
 END_TEST
 
@@ -651,6 +682,7 @@ faults_suite(void)
 	tcase_add_test(tc, syslog_that_starts_late_gets_later_lines);
 	tcase_add_test(tc, syslog_that_restarts_gets_later_lines);
 	tcase_add_test(tc, syslog_on_a_stream_socket);
+	tcase_add_test(tc, lost_lines_are_in_the_systemd_status);
 	tcase_add_test(tc, stderr_nobody_reads);
 	suite_add_tcase(s, tc);
 
