@@ -5,8 +5,10 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -672,6 +674,41 @@ START_TEST(scoped_link_local_listen)
 }
 END_TEST
 
+/* A real link-local listener: fe80::1 on lo in a network namespace of this test's own. */
+START_TEST(scoped_link_local_serves)
+{
+	const char *const args[] = { "-l", "[fe80::1%lo]:0", NULL };
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6 };
+	char buf[64];
+	int fd;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
+		fprintf(stderr,
+			"scoped_link_local_serves: skipped, needs root for a network "
+			"namespace\n");
+		return;
+	}
+	if (system("ip link set lo up && ip -6 addr add fe80::1/64 dev lo nodad") != 0) {
+		fprintf(stderr,
+			"scoped_link_local_serves: skipped, 'ip' (iproute2) could not "
+			"put fe80::1 on lo\n");
+		return;
+	}
+	daemon_start(&d, args);
+	ck_assert_msg(strstr(d.log, "listening on [fe80::1%lo]:") != NULL, "%s", d.log);
+	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::1", &a.sin6_addr), 1);
+	a.sin6_port = htons(d.port);
+	a.sin6_scope_id = if_nametoindex("lo");
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 14);
+	close(fd);
+	daemon_wait_log(&d, "fe80::1%lo port ", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 static Suite *
 faults_suite(void)
 {
@@ -711,6 +748,7 @@ faults_suite(void)
 		sizeof(usage_cases) / sizeof(usage_cases[0]));
 	tcase_add_test(tc, numeric_user_and_explicit_root);
 	tcase_add_test(tc, scoped_link_local_listen);
+	tcase_add_test(tc, scoped_link_local_serves);
 	suite_add_tcase(s, tc);
 	return s;
 }
