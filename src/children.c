@@ -249,7 +249,10 @@ children_hold(struct children *c, pid_t pid, int fd)
 	return true;
 }
 
-/* A held connection whose client has closed its side (or reset it) is no longer open. */
+/* A held connection is no longer open once both sides are done: its child has sent everything
+ * and shut down its side, and the client has closed its own (POLLHUP), or it was reset
+ * (POLLERR). The client's FIN alone is not enough: a client that half-closes at once and then
+ * reads slowly would keep its child busy writing without counting against its cap. */
 unsigned
 children_open_of_source(const struct children *c, const struct srckey *key)
 {
@@ -262,11 +265,11 @@ children_open_of_source(const struct children *c, const struct srckey *key)
 		nfds_t n = 0;
 
 		for (; fd >= 0 && n < 64; fd = c->links[fd].next)
-			p[n++] = (struct pollfd){ .fd = fd, .events = POLLRDHUP };
+			p[n++] = (struct pollfd){ .fd = fd, .events = 0 };
 		if (poll(p, n, 0) <= 0)
 			continue;
 		for (nfds_t i = 0; i < n; i++)
-			if (p[i].revents & (POLLRDHUP | POLLHUP | POLLERR))
+			if (p[i].revents & (POLLHUP | POLLERR))
 				open--;
 	}
 	return open;

@@ -50,9 +50,9 @@ static struct log_losses own_losses;
 static struct log_losses *losses = &own_losses;
 
 static void
-count_loss(uint64_t *counter)
+count_loss(bool to_syslog)
 {
-	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(to_syslog ? &losses->syslog : &losses->stderr, 1, __ATOMIC_RELAXED);
 }
 
 /* Waits until fd is writable or the child's deadline passes; the master never waits. */
@@ -281,7 +281,7 @@ send_line(const char *line, size_t len)
 	} else if (connected && link_broken(errno)) {
 		connected = false;
 	}
-	count_loss(&losses->syslog);
+	count_loss(true);
 }
 
 /* One write per line, so children's lines never interleave; a line that cannot be written
@@ -305,7 +305,7 @@ write_stderr(const char *line, int n, size_t cap)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
 			wait_writable(STDERR_FILENO))
 			continue;
-		count_loss(&losses->stderr);
+		count_loss(false);
 		return;
 	}
 }

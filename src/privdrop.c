@@ -118,10 +118,9 @@ privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen)
 	p->user[n] = '\0';
 	if (find_user(p->user, &p->uid, &p->gid)) {
 		/* found in /etc/passwd */
-	} else if (numeric_id(p->user, &v) && find_uid((uid_t)v, &p->gid)) {
-		p->uid = (uid_t)v; /* an existing uid: its primary group from /etc/passwd */
-	} else if (numeric_id(p->user, &v) && colon != NULL) {
-		p->uid = (uid_t)v; /* a uid without an account: USER:GROUP names the group */
+	} else if (numeric_id(p->user, &v) && (find_uid((uid_t)v, &p->gid) || colon != NULL)) {
+		/* a uid, as chown(1) takes it: the group is its account's, or the one after ':' */
+		p->uid = (uid_t)v;
 	} else {
 		return set_error(err, errlen, EX_NOUSER, "--user: no user '%s'%s",
 			escape_str(shown, sizeof(shown), p->user),
