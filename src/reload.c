@@ -43,25 +43,27 @@ reload_answer(struct reload_waiters *w, int result)
 
 /* SIGHUP ends most programs and makes others reload: a mistyped PID must not get one. A master
  * is named hello-server by the kernel (comm, set at exec from the file's name), or runs the very
- * program we are (as under valgrind, whose tool is both). */
+ * program we are (as under valgrind, whose tool is both). Where /proc hides the process (a
+ * unit's ProtectProc=), there is nothing to tell, and the request goes as asked. */
 static bool
-is_hello_server(pid_t pid)
+is_other_program(pid_t pid)
 {
 	char path[64], comm[32] = "";
 	struct stat ours, theirs;
-	ssize_t n;
+	ssize_t n = -1;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		n = read(fd, comm, sizeof(comm) - 1);
 		close(fd);
-		if (n > 0 && strcmp(comm, "hello-server\n") == 0)
-			return true;
 	}
+	if (n <= 0 || strcmp(comm, "hello-server\n") == 0)
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	return stat(path, &theirs) == 0 && stat("/proc/self/exe", &ours) == 0 &&
-		theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+	if (stat(path, &theirs) != 0 || stat("/proc/self/exe", &ours) != 0)
+		return true;
+	return theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino;
 }
 
 static int
@@ -118,7 +120,7 @@ reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 	for (;;) {
 		int64_t resend = mono_ms() + RELOAD_RESEND_MS;
 
-		if (kill(pid, 0) == 0 && !is_hello_server(pid))
+		if (kill(pid, 0) == 0 && is_other_program(pid))
 			return set_error(err, errlen, EX_UNAVAILABLE,
 				"--reload %d: that process is not hello-server; nothing was sent",
 				(int)pid);

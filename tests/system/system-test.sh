@@ -313,7 +313,7 @@ say "port $ALT_PORT from the drop-in, --max-per-source 1 from $SYSCONFDIR/defaul
 # container's /usr is the host's, so the host's fortune files are there (package fortunes-min).
 if [[ -r /usr/share/games/fortunes/fortunes ]]; then
 	printf 'HELLO_SERVER_OPTIONS="--timeout 5 --quotes /usr/share/games/fortunes"\n' \
-		>"$STAGE/etc/default/hello-server"
+		>"$STAGE$SYSCONFDIR/default/hello-server"
 	in_ct systemctl restart hello-server || fail "systemctl restart hello-server failed"
 	greet 127.0.0.1 "$ALT_PORT" "$WORK/got" || fail "no greeting with --quotes"
 	head -n 1 "$WORK/got" | cmp -s - "$WORK/new" ||
