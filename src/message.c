@@ -64,27 +64,6 @@ message_convert(const char *text, size_t len, struct message *m, char *err, size
 	return 0;
 }
 
-/* Reads at most MESSAGE_MAX + 1 bytes: enough to know the file is too large. */
-static int
-read_bounded(int fd, char *buf, size_t cap, size_t *got)
-{
-	size_t n = 0;
-
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*got = n;
-	return 0;
-}
-
 int
 message_load_file(const char *path, struct message *m, char *err, size_t errlen)
 {
@@ -111,7 +90,8 @@ message_load_file(const char *path, struct message *m, char *err, size_t errlen)
 		close(fd);
 		return set_error(err, errlen, EX_OSERR, "out of memory reading '%s'", shown);
 	}
-	if (read_bounded(fd, raw, MESSAGE_MAX + 1, &got) != 0) {
+	/* One byte more than allowed: enough to know the file is too large. */
+	if (read_up_to(fd, raw, MESSAGE_MAX + 1, &got) != 0) {
 		rc = set_error(err, errlen, EX_NOINPUT, "message file '%s': %s", shown,
 			strerror(errno));
 	} else if (got > MESSAGE_MAX) {

@@ -262,26 +262,6 @@ struct loader {
 	unsigned files;
 };
 
-static int
-read_all(int fd, char *buf, size_t cap, size_t *got)
-{
-	size_t n = 0;
-
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*got = n;
-	return 0;
-}
-
 /* Reads one open regular file (shown is its escaped name) into the builder. */
 static int
 load_fd(struct loader *l, int fd, const struct stat *st, const char *shown, char *err,
@@ -301,7 +281,7 @@ load_fd(struct loader *l, int fd, const struct stat *st, const char *shown, char
 	buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return set_error(err, errlen, EX_OSERR, "out of memory reading '%s'", shown);
-	if (read_all(fd, buf, cap, &got) != 0) {
+	if (read_up_to(fd, buf, cap, &got) != 0) {
 		rc = set_error(err, errlen, EX_NOINPUT, "quote file '%s': %s", shown,
 			strerror(errno));
 	} else if (got == cap) {

@@ -1,9 +1,11 @@
 #include "util.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 int
 set_error(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -37,4 +39,24 @@ ms_until(int64_t deadline)
 	if (left > INT_MAX)
 		return INT_MAX;
 	return (int)left;
+}
+
+int
+read_up_to(int fd, char *buf, size_t cap, size_t *got)
+{
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t r = read(fd, buf + n, cap - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*got = n;
+	return 0;
 }

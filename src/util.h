@@ -16,6 +16,10 @@ int64_t mono_ms(void);
 /* Milliseconds left until deadline, clamped to [0, INT_MAX] for poll(2). */
 int ms_until(int64_t deadline);
 
+/* Reads until cap bytes, end of file or an error (EINTR retried); *got is what was read.
+ * Returns 0, or -1 with errno set. */
+int read_up_to(int fd, char *buf, size_t cap, size_t *got);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -834,3 +834,22 @@ slow_build(void)
 {
 	return under_valgrind() || under_sanitizer();
 }
+
+/* A field of /proc/PID/FILE, in kB (-1 when absent). */
+long
+proc_kb(pid_t pid, const char *file, const char *field)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, field, strlen(field)) == 0)
+			kb = strtol(line + strlen(field), NULL, 10);
+	fclose(f);
+	return kb;
+}

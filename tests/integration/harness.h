@@ -101,6 +101,9 @@ long cpu_ticks(pid_t pid);
 
 bool have_ipv6_loopback(void);
 
+/* A field of /proc/PID/FILE (status, smaps_rollup...), in kB; -1 when absent. */
+long proc_kb(pid_t pid, const char *file, const char *field);
+
 /* Run by meson test --setup=valgrind: the daemon runs under memcheck too. */
 bool under_valgrind(void);
 /* Built with AddressSanitizer (or another sanitizer that slows every fork and exit). */

@@ -256,25 +256,6 @@ START_TEST(five_hundred_get_message_and_quote)
 }
 END_TEST
 
-/* A field of /proc/PID/FILE, in kB (-1 when absent). */
-static long
-proc_kb(pid_t pid, const char *file, const char *field)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, field, strlen(field)) == 0)
-			kb = strtol(line + strlen(field), NULL, 10);
-	fclose(f);
-	return kb;
-}
-
 /* 100,000 entries (7 MB): the master stays under 64 MiB at its peak, and a child holding a
  * client has no more than 128 KiB of its own: the quotes are shared, not copied. */
 START_TEST(a_large_collection_costs_a_child_nothing)

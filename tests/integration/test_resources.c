@@ -37,25 +37,6 @@ open_fds(pid_t pid)
 	return n;
 }
 
-/* A field of /proc/PID/status or smaps_rollup, in kB. */
-static long
-proc_kb(pid_t pid, const char *file, const char *field)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, field, strlen(field)) == 0)
-			kb = strtol(line + strlen(field), NULL, 10);
-	fclose(f);
-	return kb;
-}
-
 static void
 load(struct daemon *daemon, const char *total)
 {
