@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
