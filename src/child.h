@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 
 #include "message.h"
-#include "quotes.h"
 #include "peer.h"
+#include "quotes.h"
 
 struct child_job {
 	int fd; /* the accepted client, non-blocking */

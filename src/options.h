@@ -36,8 +36,8 @@ struct options {
 	struct cidr *proxy_from; /* peers whose connections begin with a PROXY header */
 	size_t nproxy_from;
 	unsigned proxy_timeout; /* seconds from accept to a complete header */
-	const char *user; /* -u USER[:GROUP] as given */
-	pid_t reload;     /* --reload PID: ask that master to reload, serve nothing; 0 if not */
+	const char *user;       /* -u USER[:GROUP] as given */
+	pid_t reload; /* --reload PID: ask that master to reload, serve nothing; 0 if not */
 	bool debug;
 	bool quiet;
 	bool show_usage; /* the error is an unknown option: print the usage after it */
