@@ -212,8 +212,6 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 			strerror(errno));
 	if ((rc = load_message(s, err, errlen)) != 0)
 		return rc;
-	if (o->quotes != NULL && (rc = quotes_load(o->quotes, &s->quotes, err, errlen)) != 0)
-		return rc;
 	tzset(); /* once, here: a child's localtime_r then reads no time zone file */
 	s->children = children_new(o->max_children);
 	if (s->children == NULL)
@@ -224,6 +222,10 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
 		return rc;
 	if ((rc = privdrop_apply(&drop, err, errlen)) != 0)
+		return rc;
+	/* As --user, as SIGHUP will: a file only root may read is refused now, not served until
+	 * the first reload fails. */
+	if (o->quotes != NULL && (rc = quotes_load(o->quotes, &s->quotes, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_signalfd(s, err, errlen)) != 0)
 		return rc;
