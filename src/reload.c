@@ -1,9 +1,12 @@
 #include "reload.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -77,6 +80,49 @@ await_answer(pid_t pid, const sigset_t *answer, int64_t deadline, int *result)
 	}
 }
 
+/* The real uid and gid of pid from /proc; 0 when /proc does not say. */
+static int
+owner_of(pid_t pid, uid_t *uid, gid_t *gid)
+{
+	char path[64], line[256];
+	unsigned long u = 0, g = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "Uid: %lu", &u) == 1)
+			found |= 1;
+		else if (sscanf(line, "Gid: %lu", &g) == 1)
+			found |= 2;
+	}
+	fclose(f);
+	if (found != 3)
+		return 0;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return 1;
+}
+
+/* Root asking a master that dropped to --user: the master could not signal root back, so the
+ * requester becomes the master's user first (it needs no privilege to send or to wait). */
+static int
+become_owner_of(pid_t pid, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0 || !owner_of(pid, &uid, &gid) || uid == 0)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+		return set_error(err, errlen, EX_OSERR,
+			"--reload %d: cannot become its user %lu to receive the answer: %s",
+			(int)pid, (unsigned long)uid, strerror(errno));
+	return 0;
+}
+
 int
 reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 {
@@ -88,6 +134,8 @@ reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 	sigaddset(&answer, RELOAD_ANSWER_SIGNAL);
 	if (sigprocmask(SIG_BLOCK, &answer, NULL) != 0)
 		return set_error(err, errlen, EX_OSERR, "sigprocmask: %s", strerror(errno));
+	if ((rc = become_owner_of(pid, err, errlen)) != 0)
+		return rc;
 	for (;;) {
 		int64_t resend = mono_ms() + RELOAD_RESEND_MS;
 

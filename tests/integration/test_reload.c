@@ -206,6 +206,27 @@ START_TEST(another_user_is_refused)
 }
 END_TEST
 
+/* Root asking a master that dropped to --user: the master may not signal root, so the answer
+ * must still reach the requester (not a timeout after a reload that worked). */
+START_TEST(root_reloads_a_master_running_as_another_user)
+{
+	const char *path = daemon_write_file(&d, "message", "old\n", 4);
+	const char *const args[] = { "-l", "127.0.0.1:0", "-M", path, "-u", "nobody", "-q", NULL };
+	char buf[256], err[512];
+
+	if (geteuid() != 0 || under_valgrind())
+		return; /* needs root to be another user; valgrind re-executed as nobody fails */
+	daemon_start(&d, args);
+	daemon_write_file(&d, "message", "new\n", 4);
+	ck_assert_int_eq(run_reload(d.pid, "5", err, sizeof(err), 0), 0);
+	ck_assert_str_eq(err, "");
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "new\r\n");
+	ck_assert_uint_eq(daemon_count_log(&d, "cannot answer"), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 static Suite *
 reload_suite(void)
 {
@@ -221,6 +242,7 @@ reload_suite(void)
 	tcase_add_test(tc, no_answer_times_out);
 	tcase_add_test(tc, bad_requests);
 	tcase_add_test(tc, another_user_is_refused);
+	tcase_add_test(tc, root_reloads_a_master_running_as_another_user);
 	suite_add_tcase(s, tc);
 	return s;
 }
