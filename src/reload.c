@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -93,10 +94,16 @@ owner_of(pid_t pid, uid_t *uid, gid_t *gid)
 	if ((f = fopen(path, "re")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "Uid: %lu", &u) == 1)
-			found |= 1;
-		else if (sscanf(line, "Gid: %lu", &g) == 1)
-			found |= 2;
+		char *end;
+
+		/* "Uid:\treal\teffective\tsaved\tfs": the first is the real one. */
+		if (strncmp(line, "Uid:", 4) == 0) {
+			u = strtoul(line + 4, &end, 10);
+			found |= end != line + 4 ? 1 : 0;
+		} else if (strncmp(line, "Gid:", 4) == 0) {
+			g = strtoul(line + 4, &end, 10);
+			found |= end != line + 4 ? 2 : 0;
+		}
 	}
 	fclose(f);
 	if (found != 3)
