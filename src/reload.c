@@ -159,8 +159,8 @@ reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 	if (result != 0)
 		return set_error(err, errlen,
 			result > 0 && result <= EX__MAX ? result : EX_SOFTWARE,
-			"--reload %d: the daemon kept its old message: it could not use its message "
-			"file (status %d); its log says why",
+			"--reload %d: the daemon kept its old message or quotes: it could not use "
+			"its message file or --quotes (status %d); its log says why",
 			(int)pid, result);
 	return 0;
 }

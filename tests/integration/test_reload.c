@@ -89,6 +89,26 @@ START_TEST(a_bad_file_fails_the_reload)
 }
 END_TEST
 
+/* Unusable quotes fail the reload too: the command's line names what may have been kept (the
+ * quotes, not only the message file, which here is fine). */
+START_TEST(bad_quotes_fail_the_reload)
+{
+	const char *quotes = daemon_write_file(&d, "quotes", "kept\n", 5);
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", quotes, "-q", NULL };
+	char buf[256], err[512];
+
+	daemon_start(&d, args);
+	daemon_write_file(&d, "quotes", "caf\xe9\n", 5);
+	ck_assert_int_eq(run_reload(d.pid, NULL, err, sizeof(err), 0), EX_DATAERR);
+	ck_assert_msg(strstr(err, "quotes") != NULL && strstr(err, "status 65") != NULL,
+		"stderr: %s", err);
+	ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1); /* one line */
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "kept\r\n");
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* Without --message-file there is nothing to read: the reload succeeds and changes nothing. */
 START_TEST(without_a_message_file_nothing_changes)
 {
@@ -237,6 +257,7 @@ reload_suite(void)
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, the_next_client_gets_the_new_message);
 	tcase_add_test(tc, a_bad_file_fails_the_reload);
+	tcase_add_test(tc, bad_quotes_fail_the_reload);
 	tcase_add_test(tc, without_a_message_file_nothing_changes);
 	tcase_add_test(tc, concurrent_reloads_all_return);
 	tcase_add_test(tc, no_answer_times_out);
