@@ -27,8 +27,8 @@
 #include "notify.h"
 #include "privdrop.h"
 #include "proctitle.h"
-#include "reload.h"
 #include "quotes.h"
+#include "reload.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
