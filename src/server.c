@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -87,6 +88,30 @@ ensure_stdio(void)
 		}
 	}
 	return 0;
+}
+
+/* The quotes, read as --user already (SIGHUP will read them as that user): a file only root may
+ * read is refused now, not served until the first reload fails. Before binding, so that bad
+ * quotes are named whatever the state of the port. */
+static int
+load_quotes(struct server *s, const struct privdrop *drop, char *err, size_t errlen)
+{
+	bool switched = false;
+	int rc;
+
+	if (drop->wanted && geteuid() == 0 && drop->uid != 0) {
+		if (setgroups(1, &drop->gid) != 0 || setegid(drop->gid) != 0 ||
+			seteuid(drop->uid) != 0)
+			return set_error(err, errlen, EX_OSERR, "cannot read the quotes as %s: %s",
+				drop->user, strerror(errno));
+		switched = true;
+	}
+	rc = quotes_load(s->opt->quotes, &s->quotes, err, errlen);
+	if (switched && (seteuid(0) != 0 || setegid(0) != 0) && rc == 0)
+		rc = set_error(err, errlen, EX_OSERR,
+			"cannot become root again after reading the quotes as %s: %s", drop->user,
+			strerror(errno));
+	return rc;
 }
 
 static int
@@ -219,13 +244,11 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 			o->max_children);
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
+	if (o->quotes != NULL && (rc = load_quotes(s, &drop, err, errlen)) != 0)
+		return rc;
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
 		return rc;
 	if ((rc = privdrop_apply(&drop, err, errlen)) != 0)
-		return rc;
-	/* As --user, as SIGHUP will: a file only root may read is refused now, not served until
-	 * the first reload fails. */
-	if (o->quotes != NULL && (rc = quotes_load(o->quotes, &s->quotes, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_signalfd(s, err, errlen)) != 0)
 		return rc;
