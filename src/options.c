@@ -41,7 +41,7 @@ static const char usage_text[] =
 	"  -d, --debug                  also write every log line to stderr\n"
 	"  -q, --quiet                  no per-connection log lines\n"
 	"      --reload PID             ask the running master PID to read its message file\n"
-	"                               again; exit once it serves the new message (for\n"
+	"                               and quotes again; exit once it serves them (for\n"
 	"                               systemd's ExecReload=)\n"
 	"  -h, --help                   show this help and exit\n"
 	"  -V, --version                show the version and exit\n";

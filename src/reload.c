@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -106,6 +108,55 @@ await_answer(pid_t pid, const sigset_t *answer, int64_t deadline, int *result)
 	}
 }
 
+/* The real uid and gid of pid from /proc; 0 when /proc does not say. */
+static int
+owner_of(pid_t pid, uid_t *uid, gid_t *gid)
+{
+	char path[64], line[256];
+	unsigned long u = 0, g = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *end;
+
+		/* "Uid:\treal\teffective\tsaved\tfs": the first is the real one. */
+		if (strncmp(line, "Uid:", 4) == 0) {
+			u = strtoul(line + 4, &end, 10);
+			found |= end != line + 4 ? 1 : 0;
+		} else if (strncmp(line, "Gid:", 4) == 0) {
+			g = strtoul(line + 4, &end, 10);
+			found |= end != line + 4 ? 2 : 0;
+		}
+	}
+	fclose(f);
+	if (found != 3)
+		return 0;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return 1;
+}
+
+/* Root asking a master that dropped to --user: the master could not signal root back, so the
+ * requester becomes the master's user first (it needs no privilege to send or to wait). */
+static int
+become_owner_of(pid_t pid, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0 || !owner_of(pid, &uid, &gid) || uid == 0)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+		return set_error(err, errlen, EX_OSERR,
+			"--reload %d: cannot become its user %lu to receive the answer: %s",
+			(int)pid, (unsigned long)uid, strerror(errno));
+	return 0;
+}
+
 int
 reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 {
@@ -117,6 +168,8 @@ reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 	sigaddset(&answer, RELOAD_ANSWER_SIGNAL);
 	if (sigprocmask(SIG_BLOCK, &answer, NULL) != 0)
 		return set_error(err, errlen, EX_OSERR, "sigprocmask: %s", strerror(errno));
+	if ((rc = become_owner_of(pid, err, errlen)) != 0)
+		return rc;
 	for (;;) {
 		int64_t resend = mono_ms() + RELOAD_RESEND_MS;
 
@@ -137,8 +190,8 @@ reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 	if (result != 0)
 		return set_error(err, errlen,
 			result > 0 && result <= EX__MAX ? result : EX_SOFTWARE,
-			"--reload %d: the daemon kept its old message: it could not use its message "
-			"file (status %d); its log says why",
+			"--reload %d: the daemon kept its old message or quotes: it could not use "
+			"its message file or --quotes (status %d); its log says why",
 			(int)pid, result);
 	return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -117,17 +118,31 @@ load_message(struct server *s, char *err, size_t errlen)
 	return message_convert(text, strlen(text), &s->msg, err, errlen);
 }
 
-/* Every file the service reads is read here, after the privilege drop, as SIGHUP will read it
- * again later: a file only root may read fails now, by name, not at the first reload. */
+/* Every file the service reads is read here, as --user already (SIGHUP reads them again as that
+ * user): a file only root may read fails now, by name, not at the first reload. Before binding,
+ * so that a bad file is named whatever the state of the port. */
 static int
-read_service_files(struct server *s, char *err, size_t errlen)
+read_service_files(struct server *s, const struct privdrop *drop, char *err, size_t errlen)
 {
 	char shown[ESCAPE_MAX];
-	int rc = load_message(s, err, errlen);
+	bool switched = false;
 	size_t used;
+	int rc;
 
+	if (drop->wanted && geteuid() == 0 && drop->uid != 0) {
+		if (setgroups(1, &drop->gid) != 0 || setegid(drop->gid) != 0 ||
+			seteuid(drop->uid) != 0)
+			return set_error(err, errlen, EX_OSERR, "cannot read files as %s: %s",
+				drop->user, strerror(errno));
+		switched = true;
+	}
+	rc = load_message(s, err, errlen);
 	if (rc == 0 && s->opt->quotes != NULL)
 		rc = quotes_load(s->opt->quotes, &s->quotes, err, errlen);
+	if (switched && (seteuid(0) != 0 || setegid(0) != 0) && rc == 0)
+		rc = set_error(err, errlen, EX_OSERR,
+			"cannot become root again after reading files as %s: %s", drop->user,
+			strerror(errno));
 	tzset(); /* once, here: a child's localtime_r then reads no time zone file */
 	if (rc != 0 && s->opt->user != NULL && (used = strlen(err)) < errlen)
 		snprintf(err + used, errlen - used, " (read as --user %s)",
@@ -261,11 +276,11 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
+	if ((rc = read_service_files(s, &drop, err, errlen)) != 0)
+		return rc;
 	if ((rc = open_listeners(s, &activated, err, errlen)) != 0)
 		return rc;
 	if ((rc = privdrop_apply(&drop, err, errlen)) != 0)
-		return rc;
-	if ((rc = read_service_files(s, err, errlen)) != 0)
 		return rc;
 	if ((rc = open_signalfd(s, err, errlen)) != 0)
 		return rc;

@@ -98,7 +98,7 @@ START_TEST(serves_random_fortunes)
 }
 END_TEST
 
-/* As root with --user nobody: read as root at start-up, and again as nobody on SIGHUP. */
+/* As root with --user nobody: read as nobody, at start-up and again on SIGHUP. */
 START_TEST(reads_them_as_the_service_user)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", FORTUNES, "-u", "nobody", NULL };

@@ -348,6 +348,23 @@ START_TEST(refusals_name_the_path)
 }
 END_TEST
 
+/* Read as --user from the start, as on SIGHUP: a file only root may read is refused at start-up
+ * (naming it), not served until the first reload fails for good. */
+START_TEST(read_as_the_user_from_the_start)
+{
+	char path[256], err[4096];
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", path, "-u", "nobody", NULL };
+
+	if (geteuid() != 0 || under_valgrind())
+		return; /* needs root to be another user; valgrind re-executed as nobody fails */
+	snprintf(path, sizeof(path), "%s", daemon_write_file(&d, "root-only", "a quote\n", 8));
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(run_daemon_once(args, err, sizeof(err), 0), 66);
+	ck_assert_msg(strstr(err, path) != NULL && strstr(err, "Permission denied") != NULL,
+		"stderr: %s", err);
+}
+END_TEST
+
 static Suite *
 quotes_suite(void)
 {
@@ -363,6 +380,7 @@ quotes_suite(void)
 	tcase_add_test(tc, sighup_reads_a_changed_time_zone);
 	tcase_add_test(tc, five_hundred_get_message_and_quote);
 	tcase_add_test(tc, refusals_name_the_path);
+	tcase_add_test(tc, read_as_the_user_from_the_start);
 	tcase_add_test(tc, a_large_collection_costs_a_child_nothing);
 	suite_add_tcase(s, tc);
 	return s;

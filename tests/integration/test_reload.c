@@ -90,6 +90,26 @@ START_TEST(a_bad_file_fails_the_reload)
 }
 END_TEST
 
+/* Unusable quotes fail the reload too: the command's line names what may have been kept (the
+ * quotes, not only the message file, which here is fine). */
+START_TEST(bad_quotes_fail_the_reload)
+{
+	const char *quotes = daemon_write_file(&d, "quotes", "kept\n", 5);
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", quotes, "-q", NULL };
+	char buf[256], err[512];
+
+	daemon_start(&d, args);
+	daemon_write_file(&d, "quotes", "caf\xe9\n", 5);
+	ck_assert_int_eq(run_reload(d.pid, NULL, err, sizeof(err), 0), EX_DATAERR);
+	ck_assert_msg(strstr(err, "quotes") != NULL && strstr(err, "status 65") != NULL,
+		"stderr: %s", err);
+	ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1); /* one line */
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "kept\r\n");
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* Without --message-file there is nothing to read: the reload succeeds and changes nothing. */
 START_TEST(without_a_message_file_nothing_changes)
 {
@@ -235,6 +255,27 @@ START_TEST(another_user_is_refused)
 }
 END_TEST
 
+/* Root asking a master that dropped to --user: the master may not signal root, so the answer
+ * must still reach the requester (not a timeout after a reload that worked). */
+START_TEST(root_reloads_a_master_running_as_another_user)
+{
+	const char *path = daemon_write_file(&d, "message", "old\n", 4);
+	const char *const args[] = { "-l", "127.0.0.1:0", "-M", path, "-u", "nobody", "-q", NULL };
+	char buf[256], err[512];
+
+	if (geteuid() != 0 || under_valgrind())
+		return; /* needs root to be another user; valgrind re-executed as nobody fails */
+	daemon_start(&d, args);
+	daemon_write_file(&d, "message", "new\n", 4);
+	ck_assert_int_eq(run_reload(d.pid, "5", err, sizeof(err), 0), 0);
+	ck_assert_str_eq(err, "");
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "new\r\n");
+	ck_assert_uint_eq(daemon_count_log(&d, "cannot answer"), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 static Suite *
 reload_suite(void)
 {
@@ -245,12 +286,14 @@ reload_suite(void)
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, the_next_client_gets_the_new_message);
 	tcase_add_test(tc, a_bad_file_fails_the_reload);
+	tcase_add_test(tc, bad_quotes_fail_the_reload);
 	tcase_add_test(tc, without_a_message_file_nothing_changes);
 	tcase_add_test(tc, concurrent_reloads_all_return);
 	tcase_add_test(tc, no_answer_times_out);
 	tcase_add_test(tc, bad_requests);
 	tcase_add_test(tc, another_program_gets_no_signal);
 	tcase_add_test(tc, another_user_is_refused);
+	tcase_add_test(tc, root_reloads_a_master_running_as_another_user);
 	suite_add_tcase(s, tc);
 	return s;
 }

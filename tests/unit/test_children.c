@@ -113,8 +113,10 @@ START_TEST(stays_consistent)
 }
 END_TEST
 
-/* Held descriptors: a connection whose peer has closed (or shut down its writing side) no
- * longer counts as open; removing the child closes what was held for it. */
+/* Held descriptors: a connection whose peer has closed no longer counts as open; one the peer
+ * only half-closed counts until our side (the child) has sent everything and shut down its own
+ * (a client that half-closes at once must not escape its cap while its child still writes);
+ * removing the child closes what was held for it. */
 START_TEST(held_connections_count_until_the_peer_closes)
 {
 	struct children *c = children_new(8);
@@ -135,6 +137,8 @@ START_TEST(held_connections_count_until_the_peer_closes)
 	close(pair[0][1]);
 	ck_assert_uint_eq(children_open_of_source(c, &a), 2);
 	ck_assert_int_eq(shutdown(pair[1][1], SHUT_WR), 0);
+	ck_assert_uint_eq(children_open_of_source(c, &a), 2);
+	ck_assert_int_eq(shutdown(pair[1][0], SHUT_WR), 0);
 	ck_assert_uint_eq(children_open_of_source(c, &a), 1);
 	ck_assert_uint_eq(children_of_source(c, &a), 3);
 	ck_assert(children_remove(c, 200));
