@@ -230,7 +230,14 @@ END_TEST
 START_TEST(another_program_gets_no_signal)
 {
 	char err[512];
-	pid_t other = start_bystander(NULL, false);
+	pid_t other;
+
+	if (under_valgrind()) {
+		/* Every process runs valgrind's tool there: the bystander looks like us. */
+		puts("skipped another_program_gets_no_signal: under valgrind");
+		return;
+	}
+	other = start_bystander(NULL, false);
 
 	ck_assert_int_eq(run_reload(other, NULL, err, sizeof(err), 0), EX_UNAVAILABLE);
 	ck_assert_msg(strstr(err, "not hello-server; nothing was sent") != NULL, "stderr: %s", err);
