@@ -98,7 +98,7 @@ START_TEST(pieces_then_header)
 
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		ck_assert_uint_eq(ended, 0);
-		put(V1 + at, cuts[i] - at);
+		put(&V1[at], cuts[i] - at);
 		at = cuts[i];
 		round_at(0);
 	}
