@@ -26,9 +26,10 @@ numeric_id(const char *s, unsigned long *v)
 
 /* /etc/passwd and /etc/group are read directly, not through NSS: the daemon is linked
  * statically (fewer mappings, faster forks), and NSS modules cannot be loaded into a static
- * binary. A service account belongs in the local files anyway. */
+ * binary. A service account belongs in the local files anyway.
+ * find_account: the account named name; or, with name NULL, the one whose uid is *uid. */
 static bool
-find_user(const char *name, uid_t *uid, gid_t *gid)
+find_account(const char *name, uid_t *uid, gid_t *gid)
 {
 	FILE *f = fopen("/etc/passwd", "re");
 	struct passwd *pw;
@@ -37,28 +38,8 @@ find_user(const char *name, uid_t *uid, gid_t *gid)
 	if (f == NULL)
 		return false;
 	while (!found && (pw = fgetpwent(f)) != NULL) {
-		if (strcmp(pw->pw_name, name) == 0) {
+		if (name != NULL ? strcmp(pw->pw_name, name) == 0 : pw->pw_uid == *uid) {
 			*uid = pw->pw_uid;
-			*gid = pw->pw_gid;
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-/* A numeric USER, as chown(1) takes it: the account with that uid, for its primary group. */
-static bool
-find_uid(uid_t uid, gid_t *gid)
-{
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *pw;
-	bool found = false;
-
-	if (f == NULL)
-		return false;
-	while (!found && (pw = fgetpwent(f)) != NULL) {
-		if (pw->pw_uid == uid) {
 			*gid = pw->pw_gid;
 			found = true;
 		}
@@ -116,17 +97,19 @@ privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen)
 		return set_error(err, errlen, EX_USAGE, "--user '%s' does not name a user", shown);
 	memcpy(p->user, spec, n);
 	p->user[n] = '\0';
-	if (find_user(p->user, &p->uid, &p->gid)) {
+	if (find_account(p->user, &p->uid, &p->gid)) {
 		/* found in /etc/passwd */
-	} else if (numeric_id(p->user, &v) && (find_uid((uid_t)v, &p->gid) || colon != NULL)) {
+	} else if (numeric_id(p->user, &v)) {
 		/* a uid, as chown(1) takes it: the group is its account's, or the one after ':' */
 		p->uid = (uid_t)v;
+		if (!find_account(NULL, &p->uid, &p->gid) && colon == NULL)
+			return set_error(err, errlen, EX_NOUSER,
+				"--user: no user '%s' (a uid with no account in /etc/passwd needs "
+				":GROUP)",
+				escape_str(shown, sizeof(shown), p->user));
 	} else {
-		return set_error(err, errlen, EX_NOUSER, "--user: no user '%s'%s",
-			escape_str(shown, sizeof(shown), p->user),
-			numeric_id(p->user, &v)
-				? " (a uid with no account in /etc/passwd needs :GROUP)"
-				: "");
+		return set_error(err, errlen, EX_NOUSER, "--user: no user '%s'",
+			escape_str(shown, sizeof(shown), p->user));
 	}
 	if (colon != NULL && resolve_group(colon + 1, &p->gid, err, errlen) != 0)
 		return EX_NOUSER;
