@@ -28,6 +28,7 @@ readonly NEW_TEXT="An administrator's own greeting."
 readonly OPTIONS_LINE='HELLO_SERVER_OPTIONS="--max-per-source 8"'
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hello-package.XXXXXX")
+AWAIT_DIR=$WORK
 # The build's tests run the daemon as nobody too: it must reach the build tree.
 chmod 0755 "$WORK"
 # shellcheck source=tests/system/container.sh

@@ -13,6 +13,8 @@
 
 set -euo pipefail
 exec </dev/null
+# shellcheck source=tests/common/await.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../common/await.sh"
 
 readonly CHECK_INTER_MS=100 FALL=2 RISE=2 TIMEOUT_CHECK_MS=300
 readonly TOTAL=4000 CONCURRENCY=8 SOURCES=8
@@ -26,16 +28,19 @@ SERVER=$1 LOAD=$2
 [[ $(id -u) -eq 0 ]] || skip "needs root to create network namespaces"
 command -v haproxy >/dev/null || skip "no haproxy (Debian package haproxy)"
 command -v ip >/dev/null || skip "no ip (Debian package iproute2)"
+command -v pidwait >/dev/null || skip "no pidwait (Debian package procps)"
 ip netns add "hello-probe-$$" 2>/dev/null || skip "cannot create a network namespace here"
 ip netns del "hello-probe-$$"
 
 work=$(mktemp -d)
+AWAIT_DIR=$work
 pids=()
 namespaces=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	# haproxy is no child of ours (it daemonized): waited for through its pidfd
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || wait_gone "$p" 10 || true; done
 	for p in "${namespaces[@]}"; do ip netns del "$p" 2>/dev/null || true; done
 	rm -rf "$work"
 }
@@ -62,27 +67,28 @@ make_host() {
 	ip netns exec "$ns" "$SERVER" -d -l "10.231.$n.2:17" -P "10.231.$n.1" \
 		>"$work/host$n.log" 2>&1 &
 	pids+=("$!")
+	host_pid[n]=$!
 }
 
-# Waits (on the file, bounded) until it has a line matching the pattern.
-wait_line() {
-	local file=$1 pattern=$2 limit=$((SECONDS + 60))
-	until grep -q -- "$pattern" "$file" 2>/dev/null; do
-		((SECONDS < limit)) || fail "no '$pattern' in $file:
+# wait_lines FILE PID COUNT TEXT: blocks until COUNT lines of FILE (written by PID) hold TEXT;
+# fails, showing the file's end, if PID is gone first or 60 s pass.
+wait_lines() {
+	local file=$1 pid=$2 count=$3 text=$4
+	(($(await_lines "$file" "$count" 60 "$pid" -F -- "$text") == count)) ||
+		fail "not $count lines with '$text' in $file:
 $(tail -n 20 "$file")"
-		sleep 0.02
-	done
 }
 
+host_pid=()
 make_host 1
 make_host 2
-wait_line "$work/host1.log" "started; listening on 10.231.1.2:17"
-wait_line "$work/host2.log" "started; listening on 10.231.2.2:17"
+wait_lines "$work/host1.log" "${host_pid[1]}" 1 "started; listening on 10.231.1.2:17"
+wait_lines "$work/host2.log" "${host_pid[2]}" 1 "started; listening on 10.231.2.2:17"
 
 port=1700 # the balancer's namespace is ours alone: any port is free there
 cat >"$work/haproxy.cfg" <<CFG
 global
-    log stderr format raw local0 info
+    log fd@3 format raw local0 info
 defaults
     mode tcp
     log global
@@ -100,24 +106,24 @@ frontend qotd
     bind 127.0.0.1:$port
     default_backend qotd
 CFG
-ip netns exec "$lb" haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
-pids+=("$!")
-limit=$((SECONDS + 60))
-until ip netns exec "$lb" "$LOAD" -p "$port" -n 1 -q >/dev/null 2>&1; do
-	((SECONDS < limit)) || fail "haproxy never greeted: $(tail -n 20 "$work/haproxy.log")"
-	sleep 0.05
-done
+# As a daemon (-D), haproxy returns once it listens; its log goes to descriptor 3, a file.
+timeout 60 ip netns exec "$lb" haproxy -D -p "$work/haproxy.pid" -f "$work/haproxy.cfg" \
+	3>>"$work/haproxy.log" >"$work/haproxy.out" 2>&1 ||
+	fail "haproxy did not start: $(cat "$work/haproxy.out")"
+haproxy_pid=$(cat "$work/haproxy.pid")
+pids+=("$haproxy_pid")
+ip netns exec "$lb" "$LOAD" -p "$port" -n 1 -q >/dev/null ||
+	fail "haproxy did not greet: $(tail -n 20 "$work/haproxy.log")"
 say "haproxy on 127.0.0.1:$port, hosts 10.231.1.2 and 10.231.2.2"
 
 # The run: host 1 drops off once it has served a share of it.
 ip netns exec "$lb" "$LOAD" -p "$port" -n "$TOTAL" -c "$CONCURRENCY" -S "$SOURCES" -t 5 >"$work/load.out" 2>&1 &
 load=$!
-wait_line "$work/host1.log" "$(printf '%s' ' via 10.231.1.1: sent')"
-until (($(grep -c ' via 10.231.1.1: sent' "$work/host1.log") >= TOTAL / 8)); do sleep 0.01; done
+wait_lines "$work/host1.log" "${host_pid[1]}" $((TOTAL / 8)) ' via 10.231.1.1: sent'
 stop_ms=$(date +%s%3N)
 ip -n "hello-fo-$$-1" link set eth0 down
 say "host 1 is off the network"
-wait_line "$work/haproxy.log" "Server qotd/host1 is DOWN"
+wait_lines "$work/haproxy.log" "$haproxy_pid" 1 "Server qotd/host1 is DOWN"
 down_ms=$(date +%s%3N)
 rc=0
 wait "$load" || rc=$?

@@ -17,6 +17,8 @@
 # Network traffic goes to loopback only.
 
 set -euo pipefail
+# shellcheck source=tests/common/await.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../common/await.sh"
 
 me=bench
 daemon=${HELLO_SERVER:-}
@@ -78,6 +80,7 @@ parse_args() {
 	command -v pidwait >/dev/null || { say "SKIP: pidwait not found (package procps, 4.0 or later)"; exit 77; }
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
+	AWAIT_DIR=$out
 }
 
 # --- processes we start, and only those, are tracked and stopped by pid ---
@@ -87,53 +90,6 @@ server_port=
 backend_pid= # behind HAProxy: the server HAProxy relays to (server_pid is HAProxy)
 syslog_pid=
 made_devlog=0
-
-# True while PID runs; a zombie (exited, not yet waited for) counts as gone.
-running() {
-	local pid=$1 stat
-	[[ -n $pid ]] || return 1
-	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[[ ${stat:0:1} != Z ]]
-}
-
-# pid_file PID: $out/waited.pid names PID, for pidwait -F (which reads a file, not a pipe).
-pid_file() {
-	printf '%s\n' "$1" >"$out/waited.pid"
-}
-
-# Blocks until PID is gone, at most SECS: pidwait holds a pidfd of PID and is woken by its
-# exit (a zombie counts as gone, as in running).
-wait_gone() {
-	local pid=$1 secs=$2 st=0
-	running "$pid" || return 0
-	pid_file "$pid"
-	timeout "$secs" pidwait -F "$out/waited.pid" || st=$?
-	# 0: it ended while waited for; 1: it had gone already; 124: SECS passed
-	((st == 0 || st == 1))
-}
-
-# await_lines FILE COUNT SECS PID GREP-ARGS...: blocks until COUNT lines of FILE match
-# GREP-ARGS (options and a pattern), reading FILE from its start and then as it grows:
-# tail -f is woken by inotify. Gives up as soon as PID is gone (pidwait, woken by the exit)
-# or when SECS pass. Prints how many matching lines it saw (at most COUNT).
-await_lines() {
-	local file=$1 count=$2 secs=$3 pid=$4 fd follower
-	shift 4
-	pid_file "$pid"
-	# Whichever of tail and pidwait ends first, the other is ended; tail ends when the pipe
-	# is closed (it watches its output for that) or at SECS, with all the rest.
-	exec {fd}< <(exec timeout "$secs" bash -c '
-		tail -n +1 -f "$1" & t=$!
-		pidwait -F "$2" & w=$!
-		wait -n
-		kill "$t" "$w" 2>/dev/null
-		wait' follow "$file" "$out/waited.pid" 2>/dev/null)
-	follower=$!
-	grep -c -m "$count" "$@" <&"$fd" || true
-	exec {fd}<&-
-	wait "$follower" 2>/dev/null || true
-}
 
 # Stops PID; returns its exit status, or 124 if it had to be killed.
 stop_pid() {
@@ -388,7 +344,7 @@ wait_serving() {
 	floor | tcpserver) file=$out/$name.out pattern='^[0-9]+$' ;;
 	esac
 	if [[ -n $file ]]; then
-		[[ $(await_lines "$file" 1 10 "$server_pid" -E -- "$pattern") == 1 ]] || return 1
+		await_line "$file" 10 "$server_pid" -E -- "$pattern" || return 1
 		serves "$port"
 		return
 	fi
@@ -397,9 +353,9 @@ wait_serving() {
 	# on the server's exit (pidwait, woken by it), which ends the wait early.
 	for ((i = 0; i < 200; i++)); do
 		serves "$port" && return 0
-		pid_file "$server_pid"
+		await_pid_file "$server_pid"
 		st=0
-		timeout 0.05 pidwait -F "$out/waited.pid" || st=$?
+		timeout 0.05 pidwait -F "$AWAIT_DIR/waited.pid" || st=$?
 		((st == 124)) || return 1
 	done
 	return 1
@@ -422,15 +378,6 @@ launch() {
 	return 1
 }
 
-# Waits until the server's children have exited: the last run's stragglers
-# would otherwise run during the next one. pidwait holds a pidfd of each child
-# the server has (no new ones come: the run is over) and is woken by their exits.
-await_children() {
-	local st=0
-	timeout 20 pidwait -P "${backend_pid:-$server_pid}" || st=$?
-	# 0: they ended while waited for; 1: there were none
-	((st == 0 || st == 1)) || say "$1: children still running 20 s after the run"
-}
 
 # Field KEY of a RESULT line.
 field() {
@@ -477,7 +424,9 @@ measure() {
 			logged=$((logged + ok))
 			await_syslog hello-server "$logged"
 		fi
-		await_children "$name"
+		# the last run's stragglers would otherwise run during the next one
+		await_children "${backend_pid:-$server_pid}" 20 ||
+			say "$name: children still running 20 s after the run"
 	done
 	st=0
 	stop_pid "$server_pid" 20 || st=$?

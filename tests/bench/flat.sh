@@ -3,11 +3,14 @@
 # 1,000,000): they must not move. Prints both; exits 1 if either grew. Loopback only.
 #   tests/bench/flat.sh DAEMON HELLO_LOAD [CONNECTIONS]
 set -euo pipefail
+# shellcheck source=tests/common/await.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../common/await.sh"
 
 daemon=${1:?usage: flat.sh DAEMON HELLO_LOAD [CONNECTIONS]}
 load=${2:?usage: flat.sh DAEMON HELLO_LOAD [CONNECTIONS]}
 total=${3:-1000000}
 work=$(mktemp -d)
+AWAIT_DIR=$work
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -18,14 +21,14 @@ trap cleanup EXIT
 "$daemon" -d -q -l 127.0.0.1:0 2>"$work/log" &
 pid=$!
 # The start-up line names the port: wait for it (bounded), not for a fixed time.
-timeout 60 grep -q -m 1 'listening on' <(tail -n +1 -f "$work/log")
+await_line "$work/log" 60 "$pid" -F -- 'listening on' || { cat "$work/log"; exit 1; }
 port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/log" | head -n 1)
 
 # Runs N connections, waits until the master has no child left, prints "fds rss_kB".
 measure() {
 	"$load" -p "$port" -n "$1" -c 32 -S 32 -t 60 -q >"$work/result" ||
 		{ cat "$work/result"; exit 1; }
-	timeout 60 bash -c "while pgrep -P $pid >/dev/null; do :; done"
+	await_children "$pid" 60 || { echo "children still running 60 s after the run" >&2; exit 1; }
 	echo "$(find "/proc/$pid/fd" -mindepth 1 | wc -l) $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
 }
 

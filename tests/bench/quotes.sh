@@ -5,6 +5,8 @@
 # Makes a fortune file of ENTRIES (default 100000) two-line entries, about 7.8 MB. Nothing is
 # asserted: it prints the numbers. Traffic goes to 127.0.0.1 only.
 set -euo pipefail
+# shellcheck source=tests/common/await.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../common/await.sh"
 
 [[ $# -ge 2 ]] || { echo "usage: $0 HELLO_SERVER HELLO_LOAD [ENTRIES] [TOTAL]" >&2; exit 64; }
 daemon=$1
@@ -12,6 +14,7 @@ load=$2
 entries=${3:-100000}
 total=${4:-20000}
 dir=$(mktemp -d)
+AWAIT_DIR=$dir
 pid=
 holder=
 trap 'kill "$pid" "$holder" 2>/dev/null || true; rm -rf "$dir"' EXIT
@@ -34,10 +37,7 @@ start() {
 	: >"$dir/log"
 	"$daemon" -d -q -s 0 -l 127.0.0.1:0 "$@" 2>"$dir/log" &
 	pid=$!
-	until grep -q 'started; listening' "$dir/log"; do
-		kill -0 "$pid" 2>/dev/null || { cat "$dir/log"; exit 1; }
-		sleep 0.01
-	done
+	await_line "$dir/log" 120 "$pid" -F -- 'started; listening' || { cat "$dir/log"; exit 1; }
 	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -n 1)
 }
 
@@ -65,7 +65,7 @@ run_load() {
 	rate=$(sed -n 's/.*elapsed_s=\([0-9.]*\).*/\1/p' <<<"$result" |
 		awk -v n="$total" '{ printf "%.0f", n / $1 }')
 	# The last children are reaped once the load has its last EOF: wait for them.
-	while pgrep -P "$pid" >/dev/null; do sleep 0.01; done
+	await_children "$pid" 60 || { echo "children still running 60 s after the run" >&2; exit 1; }
 	after=$(cpu_ticks)
 	cpu=$(((after - before) * 1000000 / $(getconf CLK_TCK) / total))
 }
@@ -75,7 +75,7 @@ t0=$(date +%s%N)
 start -Q "$dir/quotes"
 t1=$(date +%s%N)
 grep 'quotes' "$dir/log" | head -n 1
-echo "start-up: $(((t1 - t0) / 1000000)) ms (exec to listening, polled every 10 ms)"
+echo "start-up: $(((t1 - t0) / 1000000)) ms (exec to the line that says it listens)"
 echo "master: VmRSS $(kib "$pid" VmRSS) KiB, VmHWM (peak) $(kib "$pid" VmHWM) KiB"
 
 # A client that reads the greeting and keeps the connection open: its child waits in the drain.

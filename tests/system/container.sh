@@ -5,6 +5,9 @@
 # target of in_ct). The host shares the container's network: clients on the host reach the
 # container's services on 127.0.0.1 and ::1.
 # shellcheck shell=bash
+# The sourcing script also sets AWAIT_DIR (for await.sh's wait_gone), e.g. to WORK.
+# shellcheck source=tests/common/await.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../common/await.sh"
 
 NSPAWN='' INIT='' NOTIFY_READER=''
 
@@ -37,16 +40,6 @@ in_ct() { nsenter -t "$INIT" -a "$@"; }
 # pid_file NAME PID: $WORK/NAME.pid holds PID, for pidwait -F (which reads no pipes).
 pid_file() {
 	printf '%s\n' "$2" >"$WORK/$1.pid"
-}
-
-# wait_gone PID SECS: blocks until PID is gone, at most SECS. pidwait holds a pidfd of PID and
-# is woken by its exit (a zombie counts as gone).
-wait_gone() {
-	local st=0
-	pid_file gone "$1"
-	timeout "$2" pidwait -F "$WORK/gone.pid" || st=$?
-	# 0: it ended while waited for; 1: it had gone already; 124: SECS passed
-	((st == 0 || st == 1))
 }
 
 # await_output SECS COUNT PATTERN COMMAND...: runs COMMAND, which prints a log and follows it

@@ -62,6 +62,7 @@ for p in "$PORT" "$ALT_PORT"; do
 done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hello-system.XXXXXX")
+AWAIT_DIR=$WORK
 STAGE=$WORK/stage
 STREAM_PIDS=()
 
