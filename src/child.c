@@ -91,7 +91,7 @@ compose(const struct child_job *job, char *small, size_t cap, size_t *len, char 
 _Noreturn void
 child_run(const struct child_job *job)
 {
-	int64_t start = mono_ms();
+	int64_t start = job->peer->accepted;
 	char who[PEER_TEXT_MAX], how[128];
 	struct greet_result r;
 	char small[1024], *owned = NULL;

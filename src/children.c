@@ -1,5 +1,6 @@
 #include "children.h"
 
+#include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,10 @@
 /* Two open-addressing tables with linear probing and backward-shift deletion (no tombstones,
  * so a table that has seen a million connections probes as fast as a new one). Each has at
  * least twice as many buckets as there can be entries. */
+/* Descriptors the master may open besides those it holds for children: the connection being
+ * accepted, a log socket reconnecting, the directory and file a reload reads. */
+#define DESCRIPTOR_SLACK 8
+
 struct pid_entry {
 	pid_t pid; /* 0: empty */
 	int fd;    /* the client's descriptor the master holds, or -1 */
@@ -86,11 +91,28 @@ children_new(unsigned max)
 	return c;
 }
 
+/* Descriptors this process has open now (/proc/self/fd, less the one that reads it); a
+ * generous guess where /proc is not mounted. */
+static unsigned
+open_descriptors(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	if (d == NULL)
+		return 64;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 0; /* ".", ".." and the directory's own */
+}
+
 unsigned
 children_reserve_descriptors(unsigned max)
 {
+	unsigned in_use = open_descriptors() + DESCRIPTOR_SLACK;
+	rlim_t want = (rlim_t)max + in_use;
 	struct rlimit rl;
-	rlim_t want = (rlim_t)max + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return max;
@@ -99,7 +121,10 @@ children_reserve_descriptors(unsigned max)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	return rl.rlim_cur >= want ? max : (rl.rlim_cur > 64 ? (unsigned)(rl.rlim_cur - 64) : 0);
+	if (rl.rlim_cur >= want)
+		return max;
+	/* At least one: beyond the limit, accept's EMFILE pauses the master as it would anyway. */
+	return rl.rlim_cur > in_use ? (unsigned)(rl.rlim_cur - in_use) : 1;
 }
 
 void

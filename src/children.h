@@ -24,9 +24,10 @@ struct children;
 struct children *children_new(unsigned max);
 void children_free(struct children *c);
 
-/* The master holds a descriptor per child (children_hold): raises the soft RLIMIT_NOFILE
- * toward max children plus a margin, within the hard limit. Returns how many children the
- * limit leaves room for (max, or fewer). */
+/* The master holds a descriptor per child (children_hold) or pending header: raises the soft
+ * RLIMIT_NOFILE toward max more than it has open now plus a margin, within the hard limit.
+ * Returns how many the limit leaves room for (max, or fewer, at least 1). Called once
+ * everything else the master keeps is open. */
 unsigned children_reserve_descriptors(unsigned max);
 
 /* false when the table is full (the caller keeps below max) or pid is already in it. */

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -297,7 +298,16 @@ set_defaults(struct options *o)
 	o->proxy_timeout = DEFAULT_PROXY_TIMEOUT;
 }
 
-/* Port 0 is a different free port each time, so only a fixed port can be given twice. */
+/* Port 0 is a different free port each time, so only a fixed port can be given twice or
+ * overlap. */
+static bool
+same_fixed_port(const struct listen_spec *a, const struct listen_spec *b)
+{
+	uint16_t port = sockaddr_port((const struct sockaddr *)&a->addr);
+
+	return port != 0 && port == sockaddr_port((const struct sockaddr *)&b->addr);
+}
+
 static bool
 same_listen_address(const struct listen_spec *a, const struct listen_spec *b)
 {
@@ -306,10 +316,8 @@ same_listen_address(const struct listen_spec *a, const struct listen_spec *b)
 	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->addr;
 	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->addr;
 
-	if (a->addr.ss_family != b->addr.ss_family ||
-		sockaddr_port((const struct sockaddr *)&a->addr) == 0 ||
-		sockaddr_port((const struct sockaddr *)&a->addr) !=
-			sockaddr_port((const struct sockaddr *)&b->addr))
+	if (a->addr.ss_family != b->addr.ss_family || !same_fixed_port(a, b) ||
+		a->wildcard_default != b->wildcard_default)
 		return false;
 	if (a->addr.ss_family == AF_INET)
 		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
@@ -317,10 +325,68 @@ same_listen_address(const struct listen_spec *a, const struct listen_spec *b)
 		a6->sin6_scope_id == b6->sin6_scope_id;
 }
 
+/* A listener on every address takes its port on each address of its family ("*": of both), so
+ * a second one on any of them could never be bound. */
+static bool
+listen_covers(const struct listen_spec *wide, const struct listen_spec *b)
+{
+	const struct sockaddr_in6 *w6 = (const struct sockaddr_in6 *)&wide->addr;
+	const struct sockaddr_in *w4 = (const struct sockaddr_in *)&wide->addr;
+
+	if (!same_fixed_port(wide, b))
+		return false;
+	if (wide->wildcard_default)
+		return true;
+	if (wide->addr.ss_family != b->addr.ss_family)
+		return false;
+	if (wide->addr.ss_family == AF_INET)
+		return w4->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&w6->sin6_addr);
+}
+
+static const char *
+listen_shown(const struct listen_spec *spec, char *buf, size_t len)
+{
+	if (spec->wildcard_default)
+		snprintf(buf, len, "*:%u", sockaddr_port((const struct sockaddr *)&spec->addr));
+	else
+		format_sockaddr((const struct sockaddr *)&spec->addr, buf, len);
+	return buf;
+}
+
+/* a is the later of the two on the command line, b the earlier. */
+static int
+check_listen_pair(const struct listen_spec *a, const struct listen_spec *b, char *err,
+	size_t errlen)
+{
+	char first[ADDR_TEXT_MAX], second[ADDR_TEXT_MAX];
+	const struct listen_spec *wide = listen_covers(a, b) ? a : b;
+	const char *family;
+
+	if (same_listen_address(a, b))
+		return set_error(err, errlen, EX_USAGE, "listen address '%s' is given twice",
+			listen_shown(a, second, sizeof(second)));
+	if (!listen_covers(a, b) && !listen_covers(b, a))
+		return 0;
+	listen_shown(b, first, sizeof(first));
+	listen_shown(a, second, sizeof(second));
+	if (wide->wildcard_default)
+		family = "";
+	else
+		family = wide->addr.ss_family == AF_INET ? "IPv4 " : "IPv6 ";
+	return set_error(err, errlen, EX_USAGE,
+		"listen addresses '%s' and '%s' overlap: '%s' already takes port %u on every "
+		"%saddress",
+		first, second, wide == a ? second : first,
+		sockaddr_port((const struct sockaddr *)&a->addr), family);
+}
+
 /* The positional PORT is the port of every --listen that names none, and of the default. */
 static int
 finish_listen(struct options *o, char *err, size_t errlen)
 {
+	int rc;
+
 	if (o->nlisten == 0) {
 		o->listen = calloc(1, sizeof(*o->listen));
 		if (o->listen == NULL)
@@ -333,14 +399,9 @@ finish_listen(struct options *o, char *err, size_t errlen)
 			listen_spec_set_port(&o->listen[i], o->port);
 	for (size_t i = 1; i < o->nlisten; i++)
 		for (size_t j = 0; j < i; j++)
-			if (same_listen_address(&o->listen[i], &o->listen[j])) {
-				char shown[ADDR_TEXT_MAX];
-
-				format_sockaddr((struct sockaddr *)&o->listen[i].addr, shown,
-					sizeof(shown));
-				return set_error(err, errlen, EX_USAGE,
-					"listen address '%s' is given twice", shown);
-			}
+			if ((rc = check_listen_pair(&o->listen[i], &o->listen[j], err, errlen)) !=
+				0)
+				return rc;
 	return 0;
 }
 

@@ -16,10 +16,11 @@ set_client(struct peer *p, const struct sockaddr *addr)
 }
 
 void
-peer_from_accept(struct peer *p, const struct sockaddr *raw)
+peer_from_accept(struct peer *p, const struct sockaddr *raw, int64_t now)
 {
 	memset(p, 0, sizeof(*p));
 	set_client(p, raw);
+	p->accepted = now;
 }
 
 static bool

@@ -27,10 +27,13 @@ struct peer {
 	 * counted against any source. */
 	bool balancer_own;
 	char via[ADDR_TEXT_MAX]; /* the balancer's host, when relayed or balancer_own */
+	/* mono_ms() at the accept: the connection's deadline (-t) counts from here, whatever
+	 * it waited for before its child (a PROXY header, its source's slot). */
+	int64_t accepted;
 };
 
-/* A peer as accept(2) reports it. */
-void peer_from_accept(struct peer *p, const struct sockaddr *raw);
+/* A peer as accept(2) reports it, accepted at now. */
+void peer_from_accept(struct peer *p, const struct sockaddr *raw, int64_t now);
 
 /* The balancer p was is replaced by the client the header names; a LOCAL or UNKNOWN header,
  * or one whose source is the balancer itself (HAProxy's v1 health checks name their own

@@ -57,12 +57,6 @@ pending_count(const struct pending_set *set)
 	return set == NULL ? 0 : set->count;
 }
 
-bool
-pending_full(const struct pending_set *set)
-{
-	return set->count >= set->max;
-}
-
 void
 pending_add(struct pending_set *set, int fd, const struct peer *p, int64_t deadline)
 {

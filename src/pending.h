@@ -40,10 +40,11 @@ struct pending_set *pending_new(unsigned max);
 /* Closes every connection still waiting. */
 void pending_free(struct pending_set *set);
 
+/* 0 for NULL (no --proxy-from). */
 unsigned pending_count(const struct pending_set *set);
-bool pending_full(const struct pending_set *set);
 
-/* Takes fd (non-blocking, from the balancer p) until its header is complete or deadline. */
+/* Takes fd (non-blocking, from the balancer p) until its header is complete or deadline. The
+ * caller keeps the count below pending_new's max (the server: a child's place each). */
 void pending_add(struct pending_set *set, int fd, const struct peer *p, int64_t deadline);
 
 /* The earliest deadline, or DEADLINE_OFF. */

@@ -74,6 +74,9 @@ struct server {
 
 	int64_t paused_until; /* accept or fork failed: not accepting until then */
 	int backoff_ms;
+	/* --max-children, or fewer where the descriptor limit leaves room for fewer held
+	 * connections: a child's place for each child, pending header and waiting client. */
+	unsigned max_children;
 	bool at_cap;
 
 	enum phase phase;
@@ -246,7 +249,6 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	struct privdrop drop = { .wanted = false };
 	char why[256];
 	bool activated = false;
-	unsigned room;
 	int rc;
 
 	*out = NULL;
@@ -271,9 +273,6 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (o->nproxy_from > 0 && (s->pending = pending_new(o->max_children)) == NULL)
 		return set_error(err, errlen, EX_OSERR,
 			"out of memory for %u pending PROXY headers", o->max_children);
-	room = o->max_per_source > 0 ? children_reserve_descriptors(o->max_children)
-				     : o->max_children;
-
 	if (o->user != NULL && (rc = privdrop_resolve(o->user, &drop, err, errlen)) != 0)
 		return rc;
 	if ((rc = read_service_files(s, &drop, err, errlen)) != 0)
@@ -293,11 +292,16 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	s->started = mono_ms();
 	proctitle_set("master");
 	log_start(s, activated);
-	if (room < o->max_children)
+	s->max_children = o->max_children;
+	/* The master holds a descriptor for each child only for --max-per-source, and for each
+	 * pending header; counted now that everything else it keeps is open. */
+	if (o->max_per_source > 0 || s->pending != NULL)
+		s->max_children = children_reserve_descriptors(o->max_children);
+	if (s->max_children < o->max_children)
 		log_msg(LOG_WARNING,
 			"the descriptor limit leaves room for %u children, below --max-children %u: "
 			"beyond that, connections wait in the backlog",
-			room, o->max_children);
+			s->max_children, o->max_children);
 	return 0;
 }
 
@@ -420,13 +424,21 @@ refuse(struct server *s, int fd, enum event kind, const struct peer *p, int64_t 
 	s->status_dirty = true;
 }
 
+/* Every connection reaches here with a child's place kept for it (at_cap): a child is never
+ * forked past --max-children, nor left untracked. */
 static void
 spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 {
 	/* The balancer's own connections count against no source: they get a key of their own
 	 * that no client can have. */
 	static const struct srckey none = { { 0 } };
-	pid_t pid = fork();
+	pid_t pid;
+
+	if (children_count(s->children) >= s->max_children) {
+		refuse(s, fd, EV_CAP, p, now, "no room for another child (--max-children)");
+		return;
+	}
+	pid = fork();
 
 	if (pid == 0) {
 		struct child_job job = { fd, p, &s->msg, s->opt->timeout,
@@ -479,10 +491,8 @@ admit(struct server *s, int fd, const struct peer *p, int64_t now)
 		refuse_for(s, fd, v, p, now);
 }
 
-static bool at_cap(struct server *s, int64_t now);
-
-/* Those waiting at their source's cap: served once it frees up, refused when their moment is
- * over (or the server stops) and it has not. */
+/* Those waiting at their source's cap: served once it frees up (each has a child's place kept
+ * for it), refused when their moment is over (or the server stops) and it has not. */
 static void
 recheck_waiting(struct server *s, int64_t now)
 {
@@ -492,17 +502,15 @@ recheck_waiting(struct server *s, int64_t now)
 		struct grace_entry e = s->grace.e[i];
 		bool full = admission_check(&s->admission, &e.peer) != ADMIT;
 
-		if (!full && (stopping || !at_cap(s, now)))
-			spawn(s, e.fd, &e.peer, now);
-		else if (full && (now >= e.due || stopping))
-			refuse_for(s, e.fd, REFUSE_SOURCE, &e.peer, now);
-		else if (stopping)
-			refuse(s, e.fd, EV_CAP, &e.peer, now, "stopping");
-		else {
+		if (full && now < e.due && !stopping) {
 			i++;
 			continue;
 		}
 		grace_remove(&s->grace, i);
+		if (full)
+			refuse_for(s, e.fd, REFUSE_SOURCE, &e.peer, now);
+		else
+			spawn(s, e.fd, &e.peer, now);
 	}
 }
 
@@ -584,28 +592,51 @@ accept_error_is_transient(int error)
 	}
 }
 
-/* At --max-children, or with as many headers pending as there may be children: connections
- * wait in the backlog. */
+/* A child's place is taken by each child, each pending header and each client waiting for
+ * its source's slot: the last two become children without asking again. */
+static unsigned
+places_taken(const struct server *s)
+{
+	return children_count(s->children) + pending_count(s->pending) + (unsigned)s->grace.n;
+}
+
+static void
+note_cap(struct server *s, int64_t now)
+{
+	unsigned kids = children_count(s->children);
+
+	if (s->max_children < s->opt->max_children)
+		events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
+			"reached %u children and waiting connections, all the descriptor limit "
+			"leaves room for: new connections wait in the backlog",
+			s->max_children);
+	else if (kids >= s->max_children)
+		events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
+			"reached --max-children %u: new connections wait in the backlog",
+			s->max_children);
+	else
+		events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
+			"reached --max-children %u with %u %s, %u PROXY %s pending and %zu %s for "
+			"--max-per-source: new connections wait in the backlog",
+			s->max_children, kids, kids == 1 ? "child" : "children",
+			pending_count(s->pending),
+			pending_count(s->pending) == 1 ? "header" : "headers", s->grace.n,
+			s->grace.n == 1 ? "client waiting" : "clients waiting");
+}
+
+/* With every child's place taken, connections wait in the backlog. */
 static bool
 at_cap(struct server *s, int64_t now)
 {
-	if (children_count(s->children) >= s->opt->max_children)
+	if (places_taken(s) >= s->max_children)
 		reap(s);
-	if (children_count(s->children) < s->opt->max_children &&
-		(s->pending == NULL || !pending_full(s->pending))) {
+	if (places_taken(s) < s->max_children) {
 		s->at_cap = false;
 		return false;
 	}
 	if (!s->at_cap) {
 		s->at_cap = true;
-		if (children_count(s->children) >= s->opt->max_children)
-			events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
-				"reached --max-children %u: new connections wait in the backlog",
-				s->opt->max_children);
-		else
-			events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
-				"%u PROXY headers pending (as many as --max-children): new connections wait in the backlog",
-				s->opt->max_children);
+		note_cap(s, now);
 	}
 	return true;
 }
@@ -615,7 +646,7 @@ accepted(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t n
 {
 	struct peer p;
 
-	peer_from_accept(&p, (const struct sockaddr *)raw);
+	peer_from_accept(&p, (const struct sockaddr *)raw, now);
 	if (from_balancer(s, &p))
 		pending_add(s->pending, fd, &p, now + (int64_t)s->opt->proxy_timeout * 1000);
 	else

@@ -615,6 +615,15 @@ static const struct {
 		"listen address '127.0.0.1:2323' is given twice" },
 	{ { "-l", "[::ffff:127.0.0.1]:2323", "-l", "127.0.0.1:2323" }, 64,
 		"listen address '127.0.0.1:2323' is given twice" },
+	/* One listener on every address of a port leaves none of them for another. */
+	{ { "-l", "*:2323", "-l", "127.0.0.1:2323" }, 64,
+		"listen addresses '*:2323' and '127.0.0.1:2323' overlap: '*:2323' already takes "
+		"port 2323 on every address" },
+	{ { "-l", "127.0.0.1:2323", "-l", "0.0.0.0:2323" }, 64,
+		"'0.0.0.0:2323' already takes port 2323 on every IPv4 address" },
+	{ { "-l", "[::]:2323", "-l", "[::1]:2323" }, 64,
+		"'[::]:2323' already takes port 2323 on every IPv6 address" },
+	{ { "-l", "[::]:2323", "-l", "*:2323" }, 64, "overlap: '*:2323' already takes" },
 	{ { "-x", "::ffff:0:0/80" }, 64, "needs a prefix length of 96 or more" },
 	{ { "-u", "4000000000" }, 67, "no user" },
 };

@@ -195,6 +195,30 @@ END_TEST
 
 /* fork fails (RLIMIT_NPROC, which root ignores, so as another user): the daemon survives the
  * burst and greets again afterwards. */
+/* A descriptor limit too low for -c (and -s, for which the master holds each client's
+ * descriptor): the master says how many children it has room for and keeps to that, so accept
+ * never runs out of descriptors and every client is greeted. */
+START_TEST(a_low_descriptor_limit_lowers_the_cap)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "100", "-s", "100", "-q", NULL };
+	const char *const load[] = { "-n", "200", "-c", "40", "-t", "60", NULL };
+	static const char said[] = "the descriptor limit leaves room for ";
+	const struct daemon_env env = { .nofile = 32 };
+	unsigned long room;
+
+	if (under_valgrind())
+		return; /* valgrind keeps descriptors of its own below the limit this test sets */
+	daemon_start_env(&d, args, &env);
+	daemon_wait_log(&d, said, 0);
+	room = strtoul(strstr(d.log, said) + strlen(said), NULL, 10);
+	/* 32, less what the master has open (about 6) and a margin of 8 */
+	ck_assert_msg(room >= 12 && room < 32, "room for %lu children", room);
+	expect_all_greeted(&d, load);
+	ck_assert_uint_eq(daemon_count_log(&d, "accept failed"), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(fork_failure_is_survived)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "0", "-q", NULL };
@@ -383,6 +407,7 @@ limits_suite(void)
 	tcase_add_test(tc, max_per_source);
 	tcase_add_loop_test(tc, access_lists, 0, sizeof(acl_cases) / sizeof(acl_cases[0]));
 	tcase_add_test(tc, emfile_pauses_then_recovers);
+	tcase_add_test(tc, a_low_descriptor_limit_lowers_the_cap);
 	tcase_add_test(tc, deadline_cuts_a_silent_client);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("as-root");

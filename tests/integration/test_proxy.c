@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,7 +302,8 @@ START_TEST(pending_headers_are_bounded)
 	ck_assert_uint_eq(fetch("127.0.0.2", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
 	/* Served only after a slot was freed: the master logs the cut before it accepts. */
 	ck_assert_uint_eq(daemon_count_log(&d,
-				  "2 PROXY headers pending (as many as --max-children)"),
+				  "reached --max-children 2 with 0 children, 2 PROXY "
+				  "headers pending and 0 clients waiting"),
 		1);
 	ck_assert_uint_ge(daemon_count_log(&d, "(--proxy-timeout)"), 1);
 	for (int i = 0; i < 2; i++) {
@@ -310,6 +312,146 @@ START_TEST(pending_headers_are_bounded)
 	}
 	wait_pending(0);
 	daemon_wait_log(&d, "0 with a bad one, 2 at --proxy-timeout", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* Relayed connection i (192.0.2.(10+i)) with its header sent, nothing read. */
+static int
+relayed_client(unsigned i)
+{
+	char hdr[64];
+	int n = snprintf(hdr, sizeof(hdr), "PROXY TCP4 192.0.2.%u 127.0.0.1 1000 17\r\n", 10 + i);
+	int fd = open_client("127.0.0.1", "127.0.0.1", d.port);
+
+	send_all(fd, hdr, (size_t)n);
+	return fd;
+}
+
+/* Reads whole greetings from whichever of fds sends one until want have; returns a mask of
+ * those greeted. */
+static unsigned
+greeted_among(const int *fds, unsigned n, unsigned want)
+{
+	unsigned mask = 0, have = 0;
+
+	while (have < want) {
+		struct pollfd p[8];
+
+		for (unsigned i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = (mask >> i) & 1 ? -1 : fds[i],
+				.events = POLLIN };
+		ck_assert_int_gt(poll(p, n, 60000), 0);
+		for (unsigned i = 0; i < n; i++) {
+			char buf[64];
+
+			if (!(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			ck_assert_int_eq(read(fds[i], buf, sizeof(buf)), (ssize_t)strlen(greeting));
+			mask |= 1U << i;
+			have++;
+		}
+	}
+	return mask;
+}
+
+/* A pending header keeps a child's place: headers that complete while the children are at -c
+ * never fork past it, and every child is tracked (so -s, and the stop, hold for it). */
+START_TEST(headers_completing_at_the_cap_fork_no_more_than_c)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-c", "3", "-t", "60",
+		"-q", NULL };
+	static const char hdr_a[] = V1("192.0.2.1", "1000");
+	int a, fds[3];
+	unsigned zombies, mask;
+	char buf[64];
+
+	daemon_start(&d, args);
+	a = open_client("127.0.0.1", "127.0.0.1", d.port);
+	wait_pending(1);
+	for (unsigned i = 0; i < 3; i++)
+		fds[i] = relayed_client(i);
+	/* Two places are left besides a's: two of the three are greeted, the third waits. */
+	mask = greeted_among(fds, 3, 2);
+	send_all(a, hdr_a, sizeof(hdr_a) - 1);
+	ck_assert_int_eq(read(a, buf, sizeof(buf)), (ssize_t)strlen(greeting));
+	ck_assert_uint_le(count_children(d.pid, &zombies), 3);
+	ck_assert_uint_eq(daemon_status_children(&d), 3);
+	/* The third is greeted once a place frees, not lost. */
+	close(a);
+	for (unsigned i = 0; i < 3; i++)
+		if ((mask >> i) & 1)
+			close(fds[i]);
+	for (unsigned i = 0; i < 3; i++)
+		if (!((mask >> i) & 1)) {
+			ck_assert_int_eq(read(fds[i], buf, sizeof(buf)), (ssize_t)strlen(greeting));
+			close(fds[i]);
+		}
+	daemon_wait_children_at_most(&d, 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* A client waiting for its source's slot keeps a child's place: when its slot frees it is
+ * served at once, even with every other place taken by silent balancers (before, the master
+ * spun until their --proxy-timeout and served it only then). */
+START_TEST(waiting_for_the_source_slot_is_served_when_it_frees)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-c", "2", "-s", "1",
+		"--proxy-timeout", "30", "-t", "60", NULL };
+	static const char hdr_x[] = V1("192.0.2.1", "1000");
+	int x1, x2, silent[2];
+	char buf[64];
+
+	daemon_start(&d, args);
+	x1 = open_client("127.0.0.1", "127.0.0.1", d.port);
+	send_all(x1, hdr_x, sizeof(hdr_x) - 1);
+	ck_assert_int_eq(read(x1, buf, sizeof(buf)), (ssize_t)strlen(greeting));
+	x2 = open_client("127.0.0.1", "127.0.0.1", d.port);
+	send_all(x2, hdr_x, sizeof(hdr_x) - 1);
+	for (int i = 0; i < 2; i++)
+		silent[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	close(x1);
+	ck_assert_int_eq(read_to_end(x2, buf, sizeof(buf)), strlen(greeting));
+	close(x2);
+	ck_assert_uint_eq(daemon_count_log(&d, "(--proxy-timeout)"), 0);
+	for (int i = 0; i < 2; i++)
+		close(silent[i]);
+	daemon_wait_children_at_most(&d, 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* -t counts from the accept for a relayed connection too: a header that arrives after the
+ * deadline gets its client the greeting and the close, not another -t seconds. */
+START_TEST(the_deadline_counts_from_the_accept)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "--proxy-timeout",
+		"10", "-t", "2", NULL };
+	static const char hdr[] = V1("192.0.2.1", "1000");
+	struct timespec t0, t1;
+	struct pollfd late = { .fd = -1 };
+	char buf[64];
+	int fd;
+	double secs;
+
+	daemon_start(&d, args);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fd = open_client("127.0.0.1", "127.0.0.1", d.port);
+	/* The header comes after -t has passed: the subject of the test, not a synchronization. */
+	ck_assert_int_eq(poll(&late, 0, 2500), 0);
+	send_all(fd, hdr, sizeof(hdr) - 1);
+	/* The greeting and the end of it; the client keeps its side open, as a client that never
+	 * closes does: only the deadline ends its child. */
+	ck_assert_uint_eq(read_to_end(fd, buf, sizeof(buf)), strlen(greeting));
+	daemon_wait_children_at_most(&d, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(fd);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	daemon_wait_log(&d, "192.0.2.1 port 1000 via 127.0.0.1: sent 14 bytes in ", 0);
+	ck_assert_msg(strstr(d.log, "deadline passed") != NULL, "%s", daemon_log_tail(&d));
+	/* Its child ended when the header came (2.5 s), not -t after it (4.5 s). */
+	ck_assert_msg(secs < 4.0, "the connection's child lasted %.1f s", secs);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST
@@ -427,6 +569,9 @@ proxy_suite(void)
 		sizeof(bad_headers) / sizeof(bad_headers[0]));
 	tcase_add_test(tc, direct_client_bytes_are_never_parsed);
 	tcase_add_test(tc, pending_headers_are_bounded);
+	tcase_add_test(tc, headers_completing_at_the_cap_fork_no_more_than_c);
+	tcase_add_test(tc, waiting_for_the_source_slot_is_served_when_it_frees);
+	tcase_add_test(tc, the_deadline_counts_from_the_accept);
 	tcase_add_test(tc, stop_finishes_pending_headers);
 	tcase_add_test(tc, child_title_names_client_and_balancer);
 	tcase_add_test(tc, ipv6_balancer);

@@ -256,16 +256,18 @@ START_TEST(five_hundred_get_message_and_quote)
 }
 END_TEST
 
-/* Opens a client of dm's and returns the private memory (USS, kB) of the child that holds it;
- * *fd is that client, left open so the child stays where it was measured. */
+/* Opens a client of dm's, reads its greeting and returns the private memory (USS, kB) of the
+ * child that holds it, measured while it waits for the client to close: every child is
+ * measured at the same point of its work. *fd is that client, left open. */
 static long
 held_child_uss(struct daemon *dm, int *fd)
 {
-	char task[64];
+	char task[64], buf[512];
 	pid_t kid = 0;
 	FILE *f;
 
 	*fd = open_client(NULL, "127.0.0.1", dm->port);
+	ck_assert_int_gt(read(*fd, buf, sizeof(buf)), 0);
 	daemon_wait_children_at_least(dm, 1);
 	snprintf(task, sizeof(task), "/proc/%d/task/%d/children", (int)dm->pid, (int)dm->pid);
 	f = fopen(task, "r");
@@ -279,9 +281,6 @@ held_child_uss(struct daemon *dm, int *fd)
 static void
 release_held_child(struct daemon *dm, int fd)
 {
-	char buf[512];
-
-	ck_assert_uint_gt(read(fd, buf, sizeof(buf)), 0);
 	close(fd);
 	daemon_wait_children_at_most(dm, 0);
 	ck_assert_int_eq(daemon_stop(dm), 0);

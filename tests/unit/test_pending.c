@@ -35,7 +35,7 @@ setup(void)
 	struct peer p;
 
 	inet_pton(AF_INET, "10.0.0.2", &balancer.sin_addr);
-	peer_from_accept(&p, (struct sockaddr *)&balancer);
+	peer_from_accept(&p, (struct sockaddr *)&balancer, 0);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 	set = pending_new(4);
 	ck_assert_ptr_nonnull(set);
