@@ -8,11 +8,17 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "deadline.h"
 #include "greet.h"
 #include "log.h"
 #include "proctitle.h"
 #include "qotd.h"
 #include "util.h"
+
+/* How long a child may wait for a stalled syslog or stderr once its exchange is over: each
+ * child that waits holds a place of --max-children, so a log that stops reading must not
+ * hold them all for the whole -t. */
+#define LOG_WAIT_AFTER_MS 1000
 
 /* The master blocks the signals it reads from a signalfd. A child must die of SIGTERM again (the
  * master's second SIGTERM); the others stay blocked, so that signals meant for the master
@@ -109,6 +115,8 @@ child_run(const struct child_job *job)
 	text = compose(job, small, sizeof(small), &len, &owned);
 	greet(job->fd, text, len, start + (int64_t)job->timeout * 1000, &r);
 	free(owned);
+	log_child(deadline_earliest(mono_ms() + LOG_WAIT_AFTER_MS,
+		start + (int64_t)job->timeout * 1000 + 1000));
 	if (!job->quiet || r.end == GREET_ERROR) {
 		int64_t ms = mono_ms() - start;
 

@@ -408,15 +408,30 @@ START_TEST(sequential_client_is_never_refused_at_s1)
 }
 END_TEST
 
-/* A syslog daemon that stops reading: each child waits to log until its deadline, long
- * after its client left. Those children are no open connections of the client's. */
+/* Fills the sink's queue: from now on nothing sent to it is taken, as with a syslog daemon that
+ * stopped reading. Returns the descriptor that holds the queue full. */
+static int
+stuff_sink(const struct syslog_sink *s)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int stuffer = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	memcpy(a.sun_path, s->path, sizeof(s->path));
+	ck_assert_int_eq(connect(stuffer, (struct sockaddr *)&a, sizeof(a)), 0);
+	while (send(stuffer, "x", 1, 0) == 1)
+		;
+	ck_assert_int_eq(errno, EAGAIN);
+	return stuffer;
+}
+
+/* A syslog daemon that stops reading: each child waits a while to log, after its client
+ * left. Those children are no open connections of the client's. */
 START_TEST(stalled_syslog_does_not_refuse_sequential_clients)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "2", NULL };
 	/* More than the default cap of 16, fewer under valgrind, where each child is heavy. */
 	const char *const load[] = { "-n", under_valgrind() ? "24" : "100", "-c", "1", NULL };
 	struct syslog_sink s;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	char line[4096];
 	int stuffer;
 
@@ -424,15 +439,32 @@ START_TEST(stalled_syslog_does_not_refuse_sequential_clients)
 	sink_open(&s, d.dir, SOCK_DGRAM);
 	start_with_syslog(&s, args);
 	sink_expect(&s, "started; listening on", line, sizeof(line));
-	/* Fill its queue: from now on nothing sent to it is taken. */
-	memcpy(a.sun_path, s.path, sizeof(s.path));
-	stuffer = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	ck_assert_int_eq(connect(stuffer, (struct sockaddr *)&a, sizeof(a)), 0);
-	while (send(stuffer, "x", 1, 0) == 1)
-		;
-	ck_assert_int_eq(errno, EAGAIN);
+	stuffer = stuff_sink(&s);
 	expect_all_greeted(&d, load);
 	ck_assert_msg(strstr(d.log, "refused") == NULL, "%s", daemon_log_tail(&d));
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	close(stuffer);
+	sink_close(&s);
+}
+END_TEST
+
+/* A syslog daemon that stops reading costs each connection a second at most, not its -t: with
+ * -t 60 and -c 2, twelve clients in a row are all greeted, each within its 30 s (a child that
+ * waited out -t would keep the third waiting a minute). */
+START_TEST(stalled_syslog_holds_no_child_for_its_whole_deadline)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "60", "-c", "2", NULL };
+	const char *const load[] = { "-n", "12", "-c", "1", "-t", "30", NULL };
+	struct syslog_sink s;
+	char line[4096];
+	int stuffer;
+
+	daemon_prepare(&d);
+	sink_open(&s, d.dir, SOCK_DGRAM);
+	start_with_syslog(&s, args);
+	sink_expect(&s, "started; listening on", line, sizeof(line));
+	stuffer = stuff_sink(&s);
+	expect_all_greeted(&d, load);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 	close(stuffer);
 	sink_close(&s);
@@ -732,6 +764,7 @@ faults_suite(void)
 	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, sequential_client_is_never_refused_at_s1);
 	tcase_add_test(tc, stalled_syslog_does_not_refuse_sequential_clients);
+	tcase_add_test(tc, stalled_syslog_holds_no_child_for_its_whole_deadline);
 	tcase_add_test(tc, held_connections_still_count);
 	suite_add_tcase(s, tc);
 
