@@ -4,12 +4,15 @@
 # calls per connection. Needs strace; traffic goes to 127.0.0.1 only.
 #   tests/bench/syscalls.sh DAEMON HELLO_LOAD [CONNECTIONS]
 set -euo pipefail
+# shellcheck source=tests/common/await.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../common/await.sh"
 
 daemon=${1:?usage: syscalls.sh DAEMON HELLO_LOAD [CONNECTIONS]}
 load=${2:?usage: syscalls.sh DAEMON HELLO_LOAD [CONNECTIONS]}
 total=${3:-10000}
 command -v strace >/dev/null || { echo "syscalls.sh: strace is not installed" >&2; exit 77; }
 work=$(mktemp -d)
+AWAIT_DIR=$work
 trap 'rm -rf "$work"' EXIT
 
 # One traced run: $1 = extra strace flags ("" or -f), $2 = output file.
@@ -19,7 +22,7 @@ traced_run() {
 	strace $flags -c -o "$out" "$daemon" -d -l 127.0.0.1:0 2>"$work/log" &
 	pid=$!
 	# The start-up line names the port: wait for it (bounded), not for a fixed time.
-	timeout 60 grep -q -m 1 'listening on' <(tail -n +1 -f "$work/log") ||
+	await_line "$work/log" 60 "$pid" -F -- 'listening on' ||
 		{ echo "syscalls.sh: the daemon did not start" >&2; exit 1; }
 	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/log" | head -n 1)
 	"$load" -p "$port" -n "$total" -c 32 -S 32 -t 60 -q >/dev/null
