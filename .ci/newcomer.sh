@@ -17,6 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
+# shellcheck source=tests/common/await.sh
+source tests/common/await.sh
 
 readonly PORT=2323
 readonly GREETING=$'Hello World!\r\n'
@@ -31,11 +33,12 @@ fail() {
 }
 
 [[ $(id -u) -eq 0 ]] || fail "needs root (debootstrap, systemd-nspawn)"
-for cmd in debootstrap systemd-nspawn git timeout; do
-	command -v "$cmd" >/dev/null || fail "no $cmd (packages debootstrap, systemd-container, git, coreutils)"
+for cmd in debootstrap systemd-nspawn git timeout pidwait; do
+	command -v "$cmd" >/dev/null || fail "no $cmd (packages debootstrap, systemd-container, git, coreutils, procps)"
 done
 
 work=$(mktemp -d /var/tmp/hello-newcomer.XXXXXX)
+AWAIT_DIR=$work
 root=$work/root
 line1_pid=
 cleanup() {
@@ -77,18 +80,6 @@ in_root() {
 		bash -c "$4" </dev/null
 }
 
-# await_line FILE PID SECS PATTERN: blocks until a line of FILE matches the extended regex PATTERN
-# (tail -f is woken by inotify); gives up when PID is gone or SECS pass.
-await_line() {
-	local file=$1 pid=$2 secs=$3 pattern=$4 fd follower st=0
-	exec {fd}< <(exec timeout "$secs" tail -n +1 -f --pid="$pid" "$file")
-	follower=$!
-	grep -q -m 1 -E -- "$pattern" <&"$fd" || st=$?
-	exec {fd}<&-
-	kill "$follower" 2>/dev/null || true
-	return "$st"
-}
-
 # The processes below PID, one per line, depth first.
 descendants() {
 	local kid kids
@@ -120,7 +111,7 @@ say "line 2: ${lines[1]}"
 # --- line 1, in the background: it ends where the daemon runs in the foreground.
 in_root "$LINE1_SECS" root /root/hello-server "${lines[0]}" >"$work/line1.log" 2>&1 &
 line1_pid=$!
-await_line "$work/line1.log" "$line1_pid" "$LINE1_SECS" "started; listening on .*:$PORT" ||
+await_line "$work/line1.log" "$LINE1_SECS" "$line1_pid" -E -- "started; listening on .*:$PORT" ||
 	fail "the first line did not start the daemon on port $PORT"
 say "the daemon is listening: $(grep -m 1 -E 'started; listening on' "$work/line1.log")"
 
@@ -130,7 +121,7 @@ exec 3<&-
 want=$(printf '%s' "$GREETING" | od -An -c | tr -s ' ')
 [[ $got == "$want" ]] || fail "greeting: got [$got], want [$want]"
 say "greeting: exactly [$want]"
-await_line "$work/line1.log" "$line1_pid" 60 "127\.0\.0\.1 port [0-9]+: sent 14 bytes" ||
+await_line "$work/line1.log" 60 "$line1_pid" -E -- "127\.0\.0\.1 port [0-9]+: sent 14 bytes" ||
 	fail "the daemon logged no line for the connection"
 say "logged: $(grep -m 1 -E 'sent 14 bytes' "$work/line1.log")"
 

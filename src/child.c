@@ -106,8 +106,9 @@ child_run(const struct child_job *job)
 
 	restore_signals();
 	keep_only(job->fd, log_fd());
-	/* A second past the connection's deadline for its log line, as the master's stop allows. */
-	log_child(start + (int64_t)job->timeout * 1000 + 1000);
+	/* A second past the connection's deadline for its log line, as the master's stop allows;
+	 * a header that came after that deadline still leaves its line a second. */
+	log_child(deadline_latest(start + (int64_t)job->timeout * 1000, mono_ms()) + 1000);
 	if (job->peer->relayed)
 		proctitle_set("greeting %s via %s", job->peer->host, job->peer->via);
 	else

@@ -9,13 +9,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* Two open-addressing tables with linear probing and backward-shift deletion (no tombstones,
- * so a table that has seen a million connections probes as fast as a new one). Each has at
- * least twice as many buckets as there can be entries. */
 /* Descriptors the master may open besides those it holds for children: the connection being
  * accepted, a log socket reconnecting, the directory and file a reload reads. */
 #define DESCRIPTOR_SLACK 8
 
+/* Two open-addressing tables with linear probing and backward-shift deletion (no tombstones,
+ * so a table that has seen a million connections probes as fast as a new one). Each has at
+ * least twice as many buckets as there can be entries. */
 struct pid_entry {
 	pid_t pid; /* 0: empty */
 	int fd;    /* the client's descriptor the master holds, or -1 */

@@ -25,4 +25,11 @@ deadline_earliest(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/* The later of two deadlines that are both set. */
+static inline int64_t
+deadline_latest(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
 #endif

@@ -57,15 +57,19 @@ pending_count(const struct pending_set *set)
 	return set == NULL ? 0 : set->count;
 }
 
-void
+bool
 pending_add(struct pending_set *set, int fd, const struct peer *p, int64_t deadline)
 {
-	struct pending_conn *c = &set->conn[set->count++];
+	struct pending_conn *c;
 
+	if (set->count >= set->max)
+		return false;
+	c = &set->conn[set->count++];
 	c->fd = fd;
 	c->deadline = deadline;
 	c->have = 0;
 	c->balancer = *p;
+	return true;
 }
 
 int64_t

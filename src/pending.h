@@ -43,9 +43,9 @@ void pending_free(struct pending_set *set);
 /* 0 for NULL (no --proxy-from). */
 unsigned pending_count(const struct pending_set *set);
 
-/* Takes fd (non-blocking, from the balancer p) until its header is complete or deadline. The
- * caller keeps the count below pending_new's max (the server: a child's place each). */
-void pending_add(struct pending_set *set, int fd, const struct peer *p, int64_t deadline);
+/* Takes fd (non-blocking, from the balancer p) until its header is complete or deadline; false
+ * (fd not taken) when max are pending already, which the server's places never allow. */
+bool pending_add(struct pending_set *set, int fd, const struct peer *p, int64_t deadline);
 
 /* The earliest deadline, or DEADLINE_OFF. */
 int64_t pending_due(const struct pending_set *set);

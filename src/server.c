@@ -293,9 +293,9 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	proctitle_set("master");
 	log_start(s, activated);
 	s->max_children = o->max_children;
-	/* The master holds a descriptor for each child only for --max-per-source, and for each
-	 * pending header; counted now that everything else it keeps is open. */
-	if (o->max_per_source > 0 || s->pending != NULL)
+	/* The master holds a descriptor for each child only for --max-per-source; counted now
+	 * that everything else it keeps is open. */
+	if (o->max_per_source > 0)
 		s->max_children = children_reserve_descriptors(o->max_children);
 	if (s->max_children < o->max_children)
 		log_msg(LOG_WARNING,
@@ -647,10 +647,10 @@ accepted(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t n
 	struct peer p;
 
 	peer_from_accept(&p, (const struct sockaddr *)raw, now);
-	if (from_balancer(s, &p))
-		pending_add(s->pending, fd, &p, now + (int64_t)s->opt->proxy_timeout * 1000);
-	else
+	if (!from_balancer(s, &p))
 		admit(s, fd, &p, now);
+	else if (!pending_add(s->pending, fd, &p, now + (int64_t)s->opt->proxy_timeout * 1000))
+		refuse(s, fd, EV_CAP, &p, now, "no room for another PROXY header");
 }
 
 /* Accepts what is waiting on one listener; false when accepting must pause. */
@@ -789,8 +789,8 @@ greet_the_queued(struct server *s, int64_t now)
 	}
 	if (dropped > 0)
 		log_msg(LOG_NOTICE,
-			"stopping at --max-children: closed %u %s waiting in the backlog without "
-			"a greeting",
+			"stopping with every child's place taken (--max-children): closed %u %s "
+			"waiting in the backlog without a greeting",
 			dropped, dropped == 1 ? "connection" : "connections");
 }
 
@@ -989,12 +989,15 @@ server_run(struct server *s)
 	notify_send(&s->notify, "READY=1");
 	for (;;) {
 		int64_t now = mono_ms(), due;
-		bool paused = now < s->paused_until;
-		bool accepting = s->phase == SERVING && !paused && !at_cap(s, now);
+		bool paused, accepting;
 		size_t first_pending, n;
 		int ready, rc, timeout = -1;
 
+		/* First: a wait that ends here may free a place, and the listeners are polled on
+		 * what is left. */
 		run_timers(s, now);
+		paused = now < s->paused_until;
+		accepting = s->phase == SERVING && !paused && !at_cap(s, now);
 		if (s->phase != SERVING && children_count(s->children) == 0 &&
 			pending_count(s->pending) == 0)
 			break;

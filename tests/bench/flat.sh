@@ -24,11 +24,27 @@ pid=$!
 await_line "$work/log" 60 "$pid" -F -- 'listening on' || { cat "$work/log"; exit 1; }
 port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/log" | head -n 1)
 
+# Blocks until the master has reaped every child: the descriptors it holds for -s go only then,
+# and pidwait may wake at a child's exit, before the reap. Asks for the status (SIGUSR1) and
+# waits for each answer until one says 0 children.
+await_reaped() {
+	local i asked
+	for ((i = 0; i < 100; i++)); do
+		asked=$(grep -c -F 'status: ' "$work/log" || true)
+		kill -USR1 "$pid"
+		(($(await_lines "$work/log" $((asked + 1)) 10 "$pid" -F -- 'status: ') > asked)) ||
+			return 1
+		[[ $(grep -F 'status: ' "$work/log" | tail -n 1) == *'status: 0 children,'* ]] && return 0
+	done
+	return 1
+}
+
 # Runs N connections, waits until the master has no child left, prints "fds rss_kB".
 measure() {
 	"$load" -p "$port" -n "$1" -c 32 -S 32 -t 60 -q >"$work/result" ||
 		{ cat "$work/result"; exit 1; }
 	await_children "$pid" 60 || { echo "children still running 60 s after the run" >&2; exit 1; }
+	await_reaped || { echo "the master did not report 0 children" >&2; exit 1; }
 	echo "$(find "/proc/$pid/fd" -mindepth 1 | wc -l) $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
 }
 

@@ -493,6 +493,36 @@ START_TEST(held_connections_still_count)
 }
 END_TEST
 
+/* A client that waits for its source's slot keeps a child's place; when it is refused that
+ * place frees at once for whoever waits in the backlog. (Before, the master went back to poll
+ * without its listeners and slept until its next timer: 10 s.) */
+START_TEST(a_place_freed_by_a_refusal_is_used_at_once)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "2", "-s", "1", "-t", "60", NULL };
+	struct timespec t0, t1;
+	char buf[64];
+	int held, waiting, other;
+	double secs;
+
+	daemon_start(&d, args);
+	held = open_client("127.0.0.1", "127.0.0.1", d.port);
+	ck_assert_int_eq(read(held, buf, 14), 14);
+	waiting = open_client("127.0.0.1", "127.0.0.1", d.port); /* both places are taken */
+	other = open_client("127.0.0.2", "127.0.0.1", d.port);   /* in the backlog */
+	ck_assert_int_eq(read(waiting, buf, sizeof(buf)), 0);    /* refused after its wait */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(read(other, buf, 14), 14);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* At once is milliseconds; the fault was the summaries' 10 s. */
+	ck_assert_msg(secs < 5.0, "the next client waited %.1f s after the refusal", secs);
+	close(held);
+	close(waiting);
+	close(other);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* ---- a listener that reports an error ----------------------------------------------------- */
 
 static int
@@ -765,6 +795,7 @@ faults_suite(void)
 	tcase_add_test(tc, sequential_client_is_never_refused_at_s1);
 	tcase_add_test(tc, stalled_syslog_does_not_refuse_sequential_clients);
 	tcase_add_test(tc, stalled_syslog_holds_no_child_for_its_whole_deadline);
+	tcase_add_test(tc, a_place_freed_by_a_refusal_is_used_at_once);
 	tcase_add_test(tc, held_connections_still_count);
 	suite_add_tcase(s, tc);
 

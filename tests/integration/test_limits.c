@@ -193,8 +193,6 @@ START_TEST(emfile_pauses_then_recovers)
 }
 END_TEST
 
-/* fork fails (RLIMIT_NPROC, which root ignores, so as another user): the daemon survives the
- * burst and greets again afterwards. */
 /* A descriptor limit too low for -c (and -s, for which the master holds each client's
  * descriptor): the master says how many children it has room for and keeps to that, so accept
  * never runs out of descriptors and every client is greeted. */
@@ -219,6 +217,8 @@ START_TEST(a_low_descriptor_limit_lowers_the_cap)
 }
 END_TEST
 
+/* fork fails (RLIMIT_NPROC, which root ignores, so as another user): the daemon survives the
+ * burst and greets again afterwards. */
 START_TEST(fork_failure_is_survived)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "0", "-q", NULL };

@@ -392,18 +392,18 @@ START_TEST(headers_completing_at_the_cap_fork_no_more_than_c)
 }
 END_TEST
 
-/* A client waiting for its source's slot keeps a child's place: when its slot frees it is
- * served at once, even with every other place taken by silent balancers (before, the master
- * spun until their --proxy-timeout and served it only then). */
-START_TEST(waiting_for_the_source_slot_is_served_when_it_frees)
+/* One round of the test below: x1 holds 192.0.2.1's one slot, x2 (the same client) waits for
+ * it, two silent balancers take every other place, x1 closes. True when x2 was greeted; false
+ * when it was refused, which happens only if this process was kept from closing x1 for the
+ * whole 200 ms x2 may wait. */
+static bool
+served_when_the_slot_frees(void)
 {
-	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-c", "2", "-s", "1",
-		"--proxy-timeout", "30", "-t", "60", NULL };
 	static const char hdr_x[] = V1("192.0.2.1", "1000");
 	int x1, x2, silent[2];
 	char buf[64];
+	size_t got;
 
-	daemon_start(&d, args);
 	x1 = open_client("127.0.0.1", "127.0.0.1", d.port);
 	send_all(x1, hdr_x, sizeof(hdr_x) - 1);
 	ck_assert_int_eq(read(x1, buf, sizeof(buf)), (ssize_t)strlen(greeting));
@@ -412,22 +412,45 @@ START_TEST(waiting_for_the_source_slot_is_served_when_it_frees)
 	for (int i = 0; i < 2; i++)
 		silent[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
 	close(x1);
-	ck_assert_int_eq(read_to_end(x2, buf, sizeof(buf)), strlen(greeting));
+	got = read_to_end(x2, buf, sizeof(buf));
 	close(x2);
+	if (got == 0)
+		daemon_wait_log(&d, "refused 192.0.2.1 port 1000 via 127.0.0.1", 0);
+	else
+		ck_assert_uint_eq(got, strlen(greeting));
+	/* Served before the silent ones were cut, not after. */
 	ck_assert_uint_eq(daemon_count_log(&d, "(--proxy-timeout)"), 0);
 	for (int i = 0; i < 2; i++)
 		close(silent[i]);
-	daemon_wait_children_at_most(&d, 0);
-	ck_assert_int_eq(daemon_stop(&d), 0);
+	return got > 0;
+}
+
+/* A client waiting for its source's slot keeps a child's place: when its slot frees it is
+ * served at once, even with every other place taken by silent balancers (before, the master
+ * spun until their --proxy-timeout and served it only then). */
+START_TEST(waiting_for_the_source_slot_is_served_when_it_frees)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-c", "2", "-s", "1",
+		"--proxy-timeout", "30", "-t", "60", NULL };
+	bool served = false;
+
+	for (int round = 0; round < 5 && !served; round++) {
+		daemon_start(&d, args);
+		served = served_when_the_slot_frees();
+		daemon_wait_children_at_most(&d, 0);
+		ck_assert_int_eq(daemon_stop(&d), 0);
+		daemon_cleanup(&d);
+	}
+	ck_assert_msg(served, "refused in 5 rounds out of 5");
 }
 END_TEST
 
 /* -t counts from the accept for a relayed connection too: a header that arrives after the
- * deadline gets its client the greeting and the close, not another -t seconds. */
+ * deadline gets its client the greeting and the close at once, not -t seconds more. */
 START_TEST(the_deadline_counts_from_the_accept)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "--proxy-timeout",
-		"10", "-t", "2", NULL };
+		"10", "-t", "3", NULL };
 	static const char hdr[] = V1("192.0.2.1", "1000");
 	struct timespec t0, t1;
 	struct pollfd late = { .fd = -1 };
@@ -436,10 +459,10 @@ START_TEST(the_deadline_counts_from_the_accept)
 	double secs;
 
 	daemon_start(&d, args);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	fd = open_client("127.0.0.1", "127.0.0.1", d.port);
 	/* The header comes after -t has passed: the subject of the test, not a synchronization. */
-	ck_assert_int_eq(poll(&late, 0, 2500), 0);
+	ck_assert_int_eq(poll(&late, 0, 3500), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	send_all(fd, hdr, sizeof(hdr) - 1);
 	/* The greeting and the end of it; the client keeps its side open, as a client that never
 	 * closes does: only the deadline ends its child. */
@@ -450,8 +473,8 @@ START_TEST(the_deadline_counts_from_the_accept)
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	daemon_wait_log(&d, "192.0.2.1 port 1000 via 127.0.0.1: sent 14 bytes in ", 0);
 	ck_assert_msg(strstr(d.log, "deadline passed") != NULL, "%s", daemon_log_tail(&d));
-	/* Its child ended when the header came (2.5 s), not -t after it (4.5 s). */
-	ck_assert_msg(secs < 4.0, "the connection's child lasted %.1f s", secs);
+	/* A child whose -t counted from its fork would live -t (3 s) after the header. */
+	ck_assert_msg(secs < 3.0, "the child lived %.1f s after the header", secs);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST

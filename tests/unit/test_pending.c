@@ -3,6 +3,7 @@
  * with its reason. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -39,7 +40,7 @@ setup(void)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 	set = pending_new(4);
 	ck_assert_ptr_nonnull(set);
-	pending_add(set, sv[0], &p, 1000);
+	ck_assert(pending_add(set, sv[0], &p, 1000));
 	ended = 0;
 	memset(&got, 0, sizeof(got));
 }
@@ -169,6 +170,29 @@ START_TEST(deadline_is_absolute)
 }
 END_TEST
 
+/* Four fit (setup added one); a fifth is not taken, and stays the caller's. */
+START_TEST(a_full_set_takes_no_more)
+{
+	struct sockaddr_in balancer = { .sin_family = AF_INET, .sin_port = htons(5555) };
+	struct peer p;
+	int more[4][2];
+
+	inet_pton(AF_INET, "10.0.0.2", &balancer.sin_addr);
+	peer_from_accept(&p, (struct sockaddr *)&balancer, 0);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, more[i]), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert(pending_add(set, more[i][0], &p, 1000));
+	ck_assert_uint_eq(pending_count(set), 4);
+	ck_assert(!pending_add(set, more[3][0], &p, 1000));
+	ck_assert_uint_eq(pending_count(set), 4);
+	ck_assert_int_eq(fcntl(more[3][0], F_GETFD), FD_CLOEXEC); /* still open: not taken */
+	close(more[3][0]);
+	for (int i = 0; i < 4; i++)
+		close(more[i][1]);
+}
+END_TEST
+
 static Suite *
 pending_suite(void)
 {
@@ -177,6 +201,7 @@ pending_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, header_taken_exactly);
+	tcase_add_test(tc, a_full_set_takes_no_more);
 	tcase_add_test(tc, pieces_then_header);
 	tcase_add_test(tc, local_is_the_balancers_own);
 	tcase_add_test(tc, bad_header_shows_its_bytes);
