@@ -424,13 +424,11 @@ stuff_sink(const struct syslog_sink *s)
 	return stuffer;
 }
 
-/* A syslog daemon that stops reading: each child waits a while to log, after its client
- * left. Those children are no open connections of the client's. */
-START_TEST(stalled_syslog_does_not_refuse_sequential_clients)
+/* Runs the daemon with args, its syslog a socket that stops reading right after the start-up
+ * line, and expects every client of load to be greeted. */
+static void
+greet_with_a_stalled_syslog(const char *const args[], const char *const load[])
 {
-	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "2", NULL };
-	/* More than the default cap of 16, fewer under valgrind, where each child is heavy. */
-	const char *const load[] = { "-n", under_valgrind() ? "24" : "100", "-c", "1", NULL };
 	struct syslog_sink s;
 	char line[4096];
 	int stuffer;
@@ -441,10 +439,21 @@ START_TEST(stalled_syslog_does_not_refuse_sequential_clients)
 	sink_expect(&s, "started; listening on", line, sizeof(line));
 	stuffer = stuff_sink(&s);
 	expect_all_greeted(&d, load);
-	ck_assert_msg(strstr(d.log, "refused") == NULL, "%s", daemon_log_tail(&d));
 	ck_assert_int_eq(daemon_stop(&d), 0);
 	close(stuffer);
 	sink_close(&s);
+}
+
+/* A syslog daemon that stops reading: each child waits a while to log, after its client
+ * left. Those children are no open connections of the client's. */
+START_TEST(stalled_syslog_does_not_refuse_sequential_clients)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "2", NULL };
+	/* More than the default cap of 16, fewer under valgrind, where each child is heavy. */
+	const char *const load[] = { "-n", under_valgrind() ? "24" : "100", "-c", "1", NULL };
+
+	greet_with_a_stalled_syslog(args, load);
+	ck_assert_msg(strstr(d.log, "refused") == NULL, "%s", daemon_log_tail(&d));
 }
 END_TEST
 
@@ -455,19 +464,8 @@ START_TEST(stalled_syslog_holds_no_child_for_its_whole_deadline)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "60", "-c", "2", NULL };
 	const char *const load[] = { "-n", "12", "-c", "1", "-t", "30", NULL };
-	struct syslog_sink s;
-	char line[4096];
-	int stuffer;
 
-	daemon_prepare(&d);
-	sink_open(&s, d.dir, SOCK_DGRAM);
-	start_with_syslog(&s, args);
-	sink_expect(&s, "started; listening on", line, sizeof(line));
-	stuffer = stuff_sink(&s);
-	expect_all_greeted(&d, load);
-	ck_assert_int_eq(daemon_stop(&d), 0);
-	close(stuffer);
-	sink_close(&s);
+	greet_with_a_stalled_syslog(args, load);
 }
 END_TEST
 
