@@ -73,10 +73,16 @@ struct server {
 	int64_t started;
 
 	int64_t paused_until; /* accept or fork failed: not accepting until then */
-	int backoff_ms;
+	/* The next pause after a failed accept, and after a failed fork: each doubles while its
+	 * own call keeps failing and is reset when it succeeds again (a successful accept says
+	 * nothing about the next fork). */
+	int accept_backoff_ms;
+	int fork_backoff_ms;
 	/* --max-children, or fewer where the descriptor limit leaves room for fewer held
 	 * connections: a child's place for each child, pending header and waiting client. */
 	unsigned max_children;
+	/* Without -s only pending headers hold descriptors: as many as the limit leaves room for. */
+	unsigned max_pending;
 	bool at_cap;
 
 	enum phase phase;
@@ -242,6 +248,34 @@ log_start(const struct server *s, bool activated)
 
 static void reap_now(void *ctx);
 
+/* The master holds a descriptor for each child with --max-per-source, and for each pending
+ * header; counted once everything else it keeps is open. */
+static void
+limit_to_descriptors(struct server *s)
+{
+	const struct options *o = s->opt;
+	unsigned room = o->max_children;
+
+	s->max_children = s->max_pending = o->max_children;
+	if (o->max_per_source > 0 || s->pending != NULL)
+		room = children_reserve_descriptors(o->max_children);
+	if (room >= o->max_children)
+		return;
+	if (o->max_per_source > 0) {
+		s->max_children = s->max_pending = room;
+		log_msg(LOG_WARNING,
+			"the descriptor limit leaves room for %u children, below --max-children %u: "
+			"beyond that, connections wait in the backlog",
+			room, o->max_children);
+	} else {
+		s->max_pending = room;
+		log_msg(LOG_WARNING,
+			"the descriptor limit leaves room for %u pending PROXY headers, below "
+			"--max-children %u: beyond that, connections wait in the backlog",
+			room, o->max_children);
+	}
+}
+
 int
 server_setup(struct server **out, const struct options *o, char *err, size_t errlen)
 {
@@ -257,7 +291,8 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	s->opt = o;
 	s->sigfd = -1;
 	s->notify.fd = -1;
-	s->backoff_ms = BACKOFF_MIN_MS;
+	s->accept_backoff_ms = BACKOFF_MIN_MS;
+	s->fork_backoff_ms = BACKOFF_MIN_MS;
 	events_init(&s->ev, EVENTS_INTERVAL_MS);
 	*out = s;
 	if (ensure_stdio() != 0)
@@ -292,16 +327,7 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	s->started = mono_ms();
 	proctitle_set("master");
 	log_start(s, activated);
-	s->max_children = o->max_children;
-	/* The master holds a descriptor for each child only for --max-per-source; counted now
-	 * that everything else it keeps is open. */
-	if (o->max_per_source > 0)
-		s->max_children = children_reserve_descriptors(o->max_children);
-	if (s->max_children < o->max_children)
-		log_msg(LOG_WARNING,
-			"the descriptor limit leaves room for %u children, below --max-children %u: "
-			"beyond that, connections wait in the backlog",
-			s->max_children, o->max_children);
+	limit_to_descriptors(s);
 	return 0;
 }
 
@@ -405,11 +431,11 @@ reap_now(void *ctx)
 }
 
 static void
-back_off(struct server *s, int64_t now)
+back_off(struct server *s, int *backoff_ms, int64_t now)
 {
-	s->paused_until = now + s->backoff_ms;
-	if (s->backoff_ms < BACKOFF_MAX_MS)
-		s->backoff_ms *= 2;
+	s->paused_until = now + *backoff_ms;
+	if (*backoff_ms < BACKOFF_MAX_MS)
+		*backoff_ms *= 2;
 }
 
 static void
@@ -454,8 +480,9 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 		events_note(&s->ev, EV_FORK_FAIL, now, LOG_ERR,
 			"fork failed: %s; closed the connection from %s without a greeting",
 			strerror(errno), who);
-		back_off(s, now);
+		back_off(s, &s->fork_backoff_ms, now);
 	} else {
+		s->fork_backoff_ms = BACKOFF_MIN_MS;
 		children_add(s->children, pid, p->balancer_own ? &none : &p->key);
 		s->served++;
 		if (p->balancer_own)
@@ -487,8 +514,8 @@ admit(struct server *s, int fd, const struct peer *p, int64_t now)
 
 	if (v == ADMIT)
 		spawn(s, fd, p, now);
-	else if (v != REFUSE_SOURCE || !grace_add(&s->grace, fd, p, now))
-		refuse_for(s, fd, v, p, now);
+	else if (v != REFUSE_SOURCE || s->phase != SERVING || !grace_add(&s->grace, fd, p, now))
+		refuse_for(s, fd, v, p, now); /* once stopping, no slot is worth a wait */
 }
 
 /* Those waiting at their source's cap: served once it frees up (each has a child's place kept
@@ -603,13 +630,16 @@ places_taken(const struct server *s)
 static void
 note_cap(struct server *s, int64_t now)
 {
-	unsigned kids = children_count(s->children);
+	unsigned kids = children_count(s->children), pend = pending_count(s->pending);
 
-	if (s->max_children < s->opt->max_children)
+	if (s->max_children < s->opt->max_children ||
+		(s->max_pending < s->opt->max_children && pend >= s->max_pending))
 		events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
-			"reached %u children and waiting connections, all the descriptor limit "
-			"leaves room for: new connections wait in the backlog",
-			s->max_children);
+			"reached what the descriptor limit leaves room for (%u %s, %u PROXY %s "
+			"pending, %zu waiting for --max-per-source): new connections wait in the "
+			"backlog",
+			kids, kids == 1 ? "child" : "children", pend,
+			pend == 1 ? "header" : "headers", s->grace.n);
 	else if (kids >= s->max_children)
 		events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
 			"reached --max-children %u: new connections wait in the backlog",
@@ -618,19 +648,19 @@ note_cap(struct server *s, int64_t now)
 		events_note(&s->ev, EV_CAP, now, LOG_NOTICE,
 			"reached --max-children %u with %u %s, %u PROXY %s pending and %zu %s for "
 			"--max-per-source: new connections wait in the backlog",
-			s->max_children, kids, kids == 1 ? "child" : "children",
-			pending_count(s->pending),
-			pending_count(s->pending) == 1 ? "header" : "headers", s->grace.n,
+			s->max_children, kids, kids == 1 ? "child" : "children", pend,
+			pend == 1 ? "header" : "headers", s->grace.n,
 			s->grace.n == 1 ? "client waiting" : "clients waiting");
 }
 
-/* With every child's place taken, connections wait in the backlog. */
+/* With every child's place taken, or every descriptor for a pending header, connections wait
+ * in the backlog. */
 static bool
 at_cap(struct server *s, int64_t now)
 {
 	if (places_taken(s) >= s->max_children)
 		reap(s);
-	if (places_taken(s) < s->max_children) {
+	if (places_taken(s) < s->max_children && pending_count(s->pending) < s->max_pending) {
 		s->at_cap = false;
 		return false;
 	}
@@ -663,7 +693,7 @@ accept_batch(struct server *s, int lfd, int64_t now)
 		int fd = accept4(lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
-			s->backoff_ms = BACKOFF_MIN_MS;
+			s->accept_backoff_ms = BACKOFF_MIN_MS;
 			accepted(s, fd, &peer, now);
 			if (s->paused_until > now)
 				return false;
@@ -676,8 +706,9 @@ accept_batch(struct server *s, int lfd, int64_t now)
 		/* EMFILE, ENFILE, ENOBUFS, ENOMEM, and anything unforeseen: retrying at once would
 		 * spin; the connections wait in the backlog until descriptors or memory free up. */
 		events_note(&s->ev, EV_ACCEPT_FAIL, now, LOG_ERR,
-			"accept failed: %s; pausing for %d ms", strerror(errno), s->backoff_ms);
-		back_off(s, now);
+			"accept failed: %s; pausing for %d ms", strerror(errno),
+			s->accept_backoff_ms);
+		back_off(s, &s->accept_backoff_ms, now);
 		return false;
 	}
 	return true;
@@ -815,6 +846,10 @@ begin_stop(struct server *s, int signo, int64_t now)
 		terminate_children(s, now);
 	if (s->phase != SERVING)
 		return;
+	/* Those waiting for their source's slot are settled first (and nobody waits from now
+	 * on), so that the places they free go to the queued. */
+	s->phase = DRAINING;
+	recheck_waiting(s, now);
 	greet_the_queued(s, now);
 	listeners_close(s->listeners, s->nlisteners);
 	s->listeners = NULL;

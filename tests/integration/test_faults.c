@@ -628,6 +628,34 @@ START_TEST(sigterm_at_the_cap_says_how_many_are_dropped)
 }
 END_TEST
 
+/* At SIGTERM a client waiting for its source's slot is settled first (refused: its source is
+ * still full), so its place goes to a client in the backlog, which is greeted. Before, the
+ * backlog was closed for want of places and the waiting client refused right after. The
+ * master is stopped while both connect, so that both are in the backlog when the stop begins. */
+START_TEST(sigterm_gives_a_waiting_clients_place_to_the_queued)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "2", "-s", "1", "-t", "60", NULL };
+	char buf[64];
+	int held, same, other;
+
+	daemon_start(&d, args);
+	held = open_client("127.0.0.2", "127.0.0.1", d.port);
+	ck_assert_int_eq(read(held, buf, 14), 14);
+	stop_master();
+	same = open_client("127.0.0.2", "127.0.0.1", d.port);  /* its source is full */
+	other = open_client("127.0.0.3", "127.0.0.1", d.port); /* the second place is free */
+	daemon_signal(&d, SIGTERM);
+	daemon_signal(&d, SIGCONT);
+	ck_assert_int_eq(read(other, buf, sizeof(buf)), 14);
+	ck_assert_int_eq(read(same, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(daemon_count_log(&d, "waiting in the backlog without a greeting"), 0);
+	close(held);
+	close(same);
+	close(other);
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+}
+END_TEST
+
 /* ---- files read as the service user ------------------------------------------------------ */
 
 /* A message file only root may read: with --user it is read as USER from the start, so the
@@ -803,6 +831,7 @@ faults_suite(void)
 	tcase_add_test(tc, listener_shut_down_by_another_holder);
 	tcase_add_test(tc, sigterm_greets_the_queued);
 	tcase_add_test(tc, sigterm_at_the_cap_says_how_many_are_dropped);
+	tcase_add_test(tc, sigterm_gives_a_waiting_clients_place_to_the_queued);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("users");

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -239,6 +240,46 @@ START_TEST(fork_failure_is_survived)
 }
 END_TEST
 
+/* A fork that keeps failing pauses the master twice as long each time (100, 200, 400, 800 ms),
+ * however many connections it accepts in between: few clients are closed unserved meanwhile.
+ * The first five span at least 1.5 s; when each accept reset the pause they came 100 ms
+ * apart. Two held clients use up RLIMIT_NPROC (root ignores it: the daemon runs as another
+ * user). */
+START_TEST(fork_failures_back_off_longer_each_time)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "0", "-t", "60", "-q", NULL };
+	const char *const after[] = { "-n", "5", "-c", "1", "-t", "120", NULL };
+	struct daemon_env env = { .nproc = 3, .uid = UNPRIVILEGED_UID };
+	struct timespec first, fifth;
+	int held[2], queued[5];
+	char buf[64];
+	double span;
+
+	daemon_start_env(&d, args, &env);
+	for (int i = 0; i < 2; i++) {
+		held[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+		ck_assert_int_eq(read(held[i], buf, 14), 14);
+	}
+	for (int i = 0; i < 5; i++)
+		queued[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(read(queued[i], buf, sizeof(buf)), 0); /* closed: no fork */
+		if (i == 0)
+			clock_gettime(CLOCK_MONOTONIC, &first);
+		close(queued[i]);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &fifth);
+	span = (double)(fifth.tv_sec - first.tv_sec) +
+		(double)(fifth.tv_nsec - first.tv_nsec) / 1e9;
+	ck_assert_msg(span >= 1.4, "five clients lost in %.2f s", span);
+	for (int i = 0; i < 2; i++)
+		close(held[i]);
+	daemon_wait_children_at_most(&d, 0);
+	expect_all_greeted(&d, after);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(deadline_cuts_a_silent_client)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "1", NULL };
@@ -415,6 +456,7 @@ limits_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, fork_failure_is_survived);
+	tcase_add_test(tc, fork_failures_back_off_longer_each_time);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signals");
 	tcase_add_checked_fixture(tc, NULL, teardown);

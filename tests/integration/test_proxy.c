@@ -479,6 +479,41 @@ START_TEST(the_deadline_counts_from_the_accept)
 }
 END_TEST
 
+/* Without -s only pending headers hold the master's descriptors: under a descriptor limit too
+ * low for -c of them, the master says how many it has room for and keeps to that, so accept
+ * never runs out and a reload still has descriptors to read its file with. */
+START_TEST(a_low_descriptor_limit_bounds_pending_headers)
+{
+	static const char said[] = "the descriptor limit leaves room for ";
+	const struct daemon_env env = { .nofile = 28 };
+	const char *args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-s", "0", "-c", "50", "-M",
+		NULL, NULL };
+	unsigned long room;
+	int silent[24];
+	char buf[64];
+
+	if (under_valgrind())
+		return; /* valgrind keeps descriptors of its own below the limit this test sets */
+	daemon_prepare(&d);
+	args[9] = daemon_write_file(&d, "m", "Hi\n", 3);
+	daemon_start_env(&d, args, &env);
+	daemon_wait_log(&d, said, 0);
+	room = strtoul(strstr(d.log, said) + strlen(said), NULL, 10);
+	ck_assert_msg(room >= 8 && room < 24, "room for %lu", room);
+	ck_assert_ptr_nonnull(strstr(d.log, "pending PROXY headers, below --max-children 50"));
+	for (int i = 0; i < 24; i++)
+		silent[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
+	wait_pending((unsigned)room);
+	daemon_signal(&d, SIGHUP);
+	daemon_wait_log(&d, "SIGHUP: read the message again", 0);
+	for (int i = 0; i < 24; i++)
+		close(silent[i]);
+	ck_assert_uint_eq(fetch("127.0.0.2", "127.0.0.1", d.port, buf, sizeof(buf)), 4);
+	ck_assert_uint_eq(daemon_count_log(&d, "accept failed"), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* A header under way at SIGTERM is finished and its client greeted. */
 START_TEST(stop_finishes_pending_headers)
 {
@@ -595,6 +630,7 @@ proxy_suite(void)
 	tcase_add_test(tc, headers_completing_at_the_cap_fork_no_more_than_c);
 	tcase_add_test(tc, waiting_for_the_source_slot_is_served_when_it_frees);
 	tcase_add_test(tc, the_deadline_counts_from_the_accept);
+	tcase_add_test(tc, a_low_descriptor_limit_bounds_pending_headers);
 	tcase_add_test(tc, stop_finishes_pending_headers);
 	tcase_add_test(tc, child_title_names_client_and_balancer);
 	tcase_add_test(tc, ipv6_balancer);
