@@ -488,7 +488,8 @@ START_TEST(privileged_port)
 {
 	const char *const args[] = { "-l", "127.0.0.1:17", NULL };
 	char err[1024];
-	uid_t uid = geteuid() == 0 ? 54321 : 0;
+	/* Not test_limits' user, whose RLIMIT_NPROC a process of this one would use up. */
+	uid_t uid = geteuid() == 0 ? 54320 : 0;
 
 	/* valgrind, re-executed for the daemon as another user, fails before the daemon runs */
 	if (uid != 0 && under_valgrind())

@@ -243,23 +243,20 @@ END_TEST
 /* A fork that keeps failing pauses the master twice as long each time (100, 200, 400, 800 ms),
  * however many connections it accepts in between: few clients are closed unserved meanwhile.
  * The first five span at least 1.5 s; when each accept reset the pause they came 100 ms
- * apart. Two held clients use up RLIMIT_NPROC (root ignores it: the daemon runs as another
- * user). */
+ * apart. RLIMIT_NPROC 1 leaves the daemon (another user's: root ignores the limit) no child at
+ * all, whatever else that user runs. (That clients are greeted again once forks work is
+ * fork_failure_is_survived's.) */
 START_TEST(fork_failures_back_off_longer_each_time)
 {
-	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "0", "-t", "60", "-q", NULL };
-	const char *const after[] = { "-n", "5", "-c", "1", "-t", "120", NULL };
-	struct daemon_env env = { .nproc = 3, .uid = UNPRIVILEGED_UID };
+	const char *const args[] = { "-l", "127.0.0.1:0", "-s", "0", "-q", NULL };
+	struct daemon_env env = { .nproc = 1, .uid = UNPRIVILEGED_UID };
 	struct timespec first, fifth;
-	int held[2], queued[5];
+	int queued[5];
 	char buf[64];
 	double span;
+	int rc;
 
 	daemon_start_env(&d, args, &env);
-	for (int i = 0; i < 2; i++) {
-		held[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
-		ck_assert_int_eq(read(held[i], buf, 14), 14);
-	}
 	for (int i = 0; i < 5; i++)
 		queued[i] = open_client("127.0.0.1", "127.0.0.1", d.port);
 	for (int i = 0; i < 5; i++) {
@@ -272,11 +269,12 @@ START_TEST(fork_failures_back_off_longer_each_time)
 	span = (double)(fifth.tv_sec - first.tv_sec) +
 		(double)(fifth.tv_nsec - first.tv_nsec) / 1e9;
 	ck_assert_msg(span >= 1.4, "five clients lost in %.2f s", span);
-	for (int i = 0; i < 2; i++)
-		close(held[i]);
-	daemon_wait_children_at_most(&d, 0);
-	expect_all_greeted(&d, after);
-	ck_assert_int_eq(daemon_stop(&d), 0);
+	rc = daemon_stop(&d);
+	/* At exit LeakSanitizer needs a thread of its own, which the limit refuses it. */
+	if (under_sanitizer() && rc == 1 &&
+		strstr(d.log, "LeakSanitizer has encountered a fatal error"))
+		rc = 0;
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, daemon_log_tail(&d));
 }
 END_TEST
 
