@@ -86,7 +86,8 @@ say "meson install --destdir $STAGE"
 "$MESON" install -C "$BUILD" --destdir "$STAGE" --no-rebuild --quiet ||
 	fail "meson install failed"
 for f in "$SBINDIR/hello-server" "$UNITDIR/hello-server.service" \
-	"$UNITDIR/hello-server.socket" "$MESSAGE_FILE"; do
+	"$UNITDIR/hello-server.socket" "$UNITDIR/hello-server@.service" \
+	"$UNITDIR/hello-server@.socket" "$MESSAGE_FILE"; do
 	[[ -f $STAGE$f ]] || fail "meson install did not install $f"
 done
 [[ -x $STAGE$SBINDIR/hello-server ]] || fail "$SBINDIR/hello-server is not executable"
