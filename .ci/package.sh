@@ -55,6 +55,11 @@ source tests/system/container.sh
 
 cleanup() {
 	local rc=$?
+	if ((rc != 0)) && [[ -n $INIT ]] && kill -0 "$INIT" 2>/dev/null; then
+		echo "--- systemctl status and journal of the instances (container)"
+		timeout 20 nsenter -t "$INIT" -a systemctl status --no-pager -l 'hello-server@*' || true
+		timeout 20 nsenter -t "$INIT" -a journalctl --no-pager -n 40 -u 'hello-server@*' || true
+	fi
 	container_cleanup "$rc"
 	rm -rf "$WORK"
 	exit "$rc"
@@ -253,16 +258,30 @@ same_pids() {
 			fail "$unit was restarted or stopped (pid ${PIDS[$unit]}, now $(unit_pid "$unit"))"
 	done
 }
+# inst_options I: where instance I's options are set. The first's come from its options
+# file, named by the instance; the second's, on an address in brackets, from a drop-in: systemd
+# reads an EnvironmentFile= name as a glob pattern, and brackets are special there.
+inst_options() {
+	if (($1 == 0)); then
+		echo "/etc/default/hello-server@${INST_ADDR[$1]}"
+	else
+		echo "/etc/systemd/system/${INST_UNIT[$1]}.service.d/options.conf"
+	fi
+}
 for i in 0 1; do
 	set_instance_message "$i" "Instance ${INST_ADDR[i]} greets you."
-	# The options file is named by the instance unescaped; its --message-file is the message.
-	in_ct sh -c 'printf "HELLO_SERVER_OPTIONS=\"--message-file %s --max-per-source 4\"\n" \
-		"/etc/hello-server/instance-$1.message" >"/etc/default/hello-server@$2"' edit \
-		"${INST_PORT[i]}" "${INST_ADDR[i]}"
+	options="--message-file /etc/hello-server/instance-${INST_PORT[i]}.message --max-per-source 4"
+	if ((i == 0)); then
+		line="HELLO_SERVER_OPTIONS=\"$options\""
+	else
+		line=$(printf '[Service]\nEnvironment="HELLO_SERVER_OPTIONS=%s"' "$options")
+	fi
+	in_ct sh -c 'mkdir -p "${1%/*}" && printf "%s\n" "$2" >"$1"' edit "$(inst_options "$i")" "$line"
 done
+in_ct systemctl daemon-reload
 ! in_ct systemctl is-enabled --quiet "${INST_UNIT[0]}.socket" ||
 	fail "${INST_UNIT[0]}.socket is enabled before anyone enabled it"
-in_ct systemctl enable --now "${INST_UNIT[0]}.socket" "${INST_UNIT[1]}.socket" ||
+in_ct systemctl enable --quiet --now "${INST_UNIT[0]}.socket" "${INST_UNIT[1]}.socket" ||
 	fail "systemctl enable --now ${INST_UNIT[*]/%/.socket} failed"
 for i in 0 1; do
 	in_ct test -L "/etc/systemd/system/sockets.target.wants/${INST_UNIT[i]}.socket" ||
@@ -377,8 +396,9 @@ for i in 0 1; do
 	in_ct test -L "/etc/systemd/system/sockets.target.wants/$unit.socket" ||
 		fail "apt-get remove removed the enablement link of $unit.socket"
 	# The instance's own files are the administrator's, not the package's: theirs to remove.
-	in_ct rm "/etc/default/hello-server@${INST_ADDR[i]}" "/etc/hello-server/instance-${INST_PORT[i]}.message"
+	in_ct rm "$(inst_options "$i")" "/etc/hello-server/instance-${INST_PORT[i]}.message"
 done
+in_ct rmdir "/etc/systemd/system/${INST_UNIT[1]}.service.d"
 say "the instances stopped too, their links still there"
 
 say "apt-get purge"
