@@ -144,12 +144,13 @@ say "boot it"
 boot_container --directory="$ROOT"
 
 # What is on the machine before the package: compared with what is left after the purge.
-# Changed by anything that runs (apt's and dpkg's own records, logs, systemd's state), not
-# by a package's files: left out.
+# Changed by anything that runs (apt's and dpkg's own records, logs, systemd's state, man-db's
+# index, which its trigger rebuilds), not by a package's files: left out.
 snapshot() {
 	in_ct find /etc /usr /opt /srv /var/lib /var/cache /var/spool -xdev \
 		-not -path '/var/lib/dpkg/*' -not -path '/var/lib/apt/*' -not -path '/var/cache/apt/*' \
 		-not -path '/var/cache/debconf/*' -not -path '/var/cache/ldconfig/*' \
+		-not -path '/var/cache/man/*' \
 		-not -path '/var/lib/systemd/*' -not -name ld.so.cache -print | sort
 	in_ct cat /etc/passwd /etc/group /etc/shadow /etc/gshadow
 	in_ct find /var/lib/systemd -xdev -path '*deb-systemd*' -print
@@ -426,10 +427,10 @@ say "nothing left: files, conffiles, units, enablement links, users and groups a
 # and that is the container, whose systemd is the init they need. null cannot know that it is
 # in a container of its own, so --ignore-restrictions=isolation-container says it for it; the
 # qemu, lxc and podman servers would need a VM or a container manager this machine lacks, and
-# unshare gives no init. The source tree is a clean export of HEAD.
+# unshare gives no init. The source tree is a clean export of the one built.
 say "autopkgtest ${DEB1##*/} -- null, in the booted container"
 mkdir "$ROOT/root/source"
-git -C "$SRC" archive HEAD debian | tar -x -C "$ROOT/root/source"
+git -C "$WORK/v1/hello-server" archive HEAD debian | tar -x -C "$ROOT/root/source"
 cp "$DEB1" "$ROOT/root/"
 rc=0
 in_ct autopkgtest --summary-file=/root/autopkgtest.summary \
