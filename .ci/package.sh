@@ -427,10 +427,13 @@ say "nothing left: files, conffiles, units, enablement links, users and groups a
 # and that is the container, whose systemd is the init they need. null cannot know that it is
 # in a container of its own, so --ignore-restrictions=isolation-container says it for it; the
 # qemu, lxc and podman servers would need a VM or a container manager this machine lacks, and
-# unshare gives no init. The source tree is a clean export of the one built.
+# unshare gives no init. The tests come from the tree that was built, debian/tests and the
+# changelog only: autopkgtest then takes it as a built tree and needs no dpkg-source (dpkg-dev)
+# in the container to unpack a source package; the test dependencies name the package itself.
 say "autopkgtest ${DEB1##*/} -- null, in the booted container"
 mkdir "$ROOT/root/source"
-git -C "$WORK/v1/hello-server" archive HEAD debian | tar -x -C "$ROOT/root/source"
+git -C "$WORK/v1/hello-server" archive HEAD debian/tests debian/changelog |
+	tar -x -C "$ROOT/root/source"
 cp "$DEB1" "$ROOT/root/"
 rc=0
 in_ct autopkgtest --summary-file=/root/autopkgtest.summary \
