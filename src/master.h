@@ -31,16 +31,14 @@ struct server {
 	struct listener *listeners;
 	size_t nlisteners;
 	struct greeting greeting;
-	struct status status;
 	struct stop stop;
 	struct children *children;
 	struct admission admission;
 	struct pending_set *pending; /* NULL without --proxy-from */
-	struct grace grace; /* connections at their source's cap, refused unless it frees up */
 	struct notifier notify;
 	int sigfd;
 	struct pollfd *pollset;
-	struct watch *watch; /* watch[i] says what pollset[i] is */
+	struct watch *watch; /* watch[i] says what pollset[i] is; in pollset's allocation */
 
 	int64_t paused_until; /* accept or fork failed: not accepting until then */
 	/* The next pause after a failed accept, and after a failed fork: each doubles while its
@@ -54,6 +52,11 @@ struct server {
 	/* Without -s only pending headers hold descriptors: as many as the limit leaves room for. */
 	unsigned max_pending;
 	bool at_cap; /* as last noted */
+	/* fork() makes every page the master writes while a child lives a page fault: the fields
+	 * written per connection (the backoffs above, the status's counters) stay together, and
+	 * grace, large and rarely written, comes last. */
+	struct status status;
+	struct grace grace; /* connections at their source's cap, refused unless it frees up */
 };
 
 #define BACKOFF_MIN_MS 100

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -581,9 +582,27 @@ dispatch(struct server *s, size_t n, int64_t now)
 	return 0;
 }
 
+/* The poll set's room: the signal descriptor, the listeners, and every pending header; one
+ * block for the descriptors and their records. Allocated last, as the loop starts. */
+static bool
+alloc_pollset(struct server *s)
+{
+	size_t room = 1 + s->nlisteners + (s->pending != NULL ? s->opt->max_children : 0);
+
+	s->pollset = calloc(room, sizeof(*s->pollset) + sizeof(*s->watch));
+	if (s->pollset == NULL)
+		return false;
+	s->watch = (struct watch *)(s->pollset + room);
+	return true;
+}
+
 int
 server_run(struct server *s)
 {
+	if (!alloc_pollset(s)) {
+		log_msg(LOG_ERR, "out of memory");
+		return EX_OSERR;
+	}
 	notify_send(&s->notify, "READY=1");
 	for (;;) {
 		int64_t now = mono_ms(), due;

@@ -73,19 +73,6 @@ open_signalfd(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* The poll set's room: the signal descriptor, the listeners, and every pending header. */
-static int
-alloc_pollset(struct server *s, char *err, size_t errlen)
-{
-	size_t room = 1 + s->nlisteners + (s->pending != NULL ? s->opt->max_children : 0);
-
-	s->pollset = calloc(room, sizeof(*s->pollset));
-	s->watch = calloc(room, sizeof(*s->watch));
-	if (s->pollset == NULL || s->watch == NULL)
-		return set_error(err, errlen, EX_OSERR, "out of memory");
-	return 0;
-}
-
 static void
 log_start(const struct server *s, bool activated)
 {
@@ -191,7 +178,7 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 		return rc;
 	if ((rc = privdrop_apply(&drop, err, errlen)) != 0)
 		return rc;
-	if ((rc = open_signalfd(s, err, errlen)) != 0 || (rc = alloc_pollset(s, err, errlen)) != 0)
+	if ((rc = open_signalfd(s, err, errlen)) != 0)
 		return rc;
 	/* The log socket is opened last, right below where clients will be accepted: a child keeps
 	 * those two and closes everything else in two calls. */
@@ -217,7 +204,6 @@ server_free(struct server *s)
 	children_free(s->children);
 	pending_free(s->pending);
 	free(s->pollset);
-	free(s->watch);
 	notify_close(&s->notify);
 	if (s->sigfd >= 0)
 		close(s->sigfd);

@@ -11,13 +11,14 @@
 #include "notify.h"
 
 struct status {
-	struct events ev;
+	/* First: next to the master's other fields written per connection (master.h). */
 	uint64_t served;
 	uint64_t balancer_own; /* the balancers' own connections (health checks) greeted */
+	bool dirty;            /* changed since the last STATUS= */
+	int64_t due;           /* no STATUS= before then */
+	uint64_t lost_shown;   /* log lines lost, as last sent in STATUS= */
 	int64_t started;
-	bool dirty;          /* changed since the last STATUS= */
-	int64_t due;         /* no STATUS= before then */
-	uint64_t lost_shown; /* log lines lost, as last sent in STATUS= */
+	struct events ev;
 };
 
 /* What the status lines tell besides the counters: the master's other parts, as they are. */
