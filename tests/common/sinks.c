@@ -2,6 +2,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,14 +34,25 @@ notifier_to(struct notifier *n, const char *where)
 	ck_assert_int_ge(n->fd, 0);
 }
 
+/* The next datagram on fd, already sent, as a string; false when there is none. */
+static bool
+next_datagram(int fd, char *buf, size_t cap)
+{
+	ssize_t n = recv(fd, buf, cap - 1, MSG_DONTWAIT);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (n < 0)
+		ck_assert_msg(errno == EAGAIN || errno == EWOULDBLOCK, "recv: %s", strerror(errno));
+	return n > 0;
+}
+
 void
 expect_datagram(int fd, const char *want)
 {
 	char buf[256];
-	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 
-	ck_assert_msg(n > 0, "no datagram where '%s' was expected", want);
-	buf[n] = '\0';
+	ck_assert_msg(next_datagram(fd, buf, sizeof(buf)), "no datagram where '%s' was expected",
+		want);
 	ck_assert_str_eq(buf, want);
 }
 
@@ -48,10 +60,8 @@ void
 expect_no_datagram(int fd)
 {
 	char buf[256];
-	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 
-	ck_assert_msg(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK), "unexpected: '%.*s'",
-		n > 0 ? (int)n : 0, buf);
+	ck_assert_msg(!next_datagram(fd, buf, sizeof(buf)), "unexpected: '%s'", buf);
 }
 
 int
@@ -68,10 +78,9 @@ void
 expect_log(int fd, const char *needle)
 {
 	char buf[1024];
-	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 
-	ck_assert_msg(n > 0, "nothing logged where '%s' was expected", needle);
-	buf[n] = '\0';
+	ck_assert_msg(next_datagram(fd, buf, sizeof(buf)), "nothing logged where '%s' was expected",
+		needle);
 	ck_assert_msg(strstr(buf, needle) != NULL, "'%s' is not in the line logged: %s", needle,
 		buf);
 }
