@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "io.h"
 #include "runner.h"
 
 static struct daemon d;
@@ -29,23 +30,6 @@ static void
 teardown(void)
 {
 	daemon_cleanup(&d);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-left_ms(int64_t deadline)
-{
-	int64_t left = deadline - now_ms();
-
-	return left > 0 ? (int)left : 0;
 }
 
 /* ---- a syslog daemon of our own --------------------------------------------------------- */

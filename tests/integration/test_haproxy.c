@@ -14,10 +14,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "io.h"
 #include "runner.h"
 
 #define HAPROXY "/usr/sbin/haproxy"
@@ -47,15 +47,6 @@ free_port(int family)
 				       : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	close(fd);
 	return port;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static bool
