@@ -139,11 +139,11 @@ sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
 	}
 }
 
-/* Reads records until one holds needle; fails the test after WAIT_MS. */
+/* Reads records until one holds needle; fails the test after stall_ms(). */
 static void
 sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = now_ms() + stall_ms();
 
 	for (;;) {
 		if (!sink_next(s, line, cap, left_ms(deadline)))
@@ -159,7 +159,7 @@ sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
 static void
 master_line_reaches(struct syslog_sink *s, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = now_ms() + stall_ms();
 
 	for (;;) {
 		size_t from = d.log_len;
@@ -241,7 +241,7 @@ START_TEST(lost_lines_are_in_the_systemd_status)
 	env.syslog_socket = absent;
 	daemon_start_env(&d, args, &env);
 	for (;;) {
-		if (!sink_next(&notify, line, sizeof(line), WAIT_MS))
+		if (!sink_next(&notify, line, sizeof(line), stall_ms()))
 			ck_abort_msg("no STATUS= with lost log lines");
 		if (strstr(line, "STATUS=") != NULL && strstr(line, "log lines lost") != NULL)
 			break;
@@ -312,7 +312,7 @@ END_TEST
 static void
 status_via_syslog(pid_t pid, struct syslog_sink *s, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = now_ms() + stall_ms();
 
 	for (;;) {
 		ck_assert_int_eq(kill(pid, SIGUSR1), 0);
@@ -374,7 +374,7 @@ START_TEST(stderr_nobody_reads)
 		ck_assert_str_eq(buf, "Hello World!\r\n");
 	}
 	/* Children cannot write their lines either: each ends by its deadline all the same. */
-	for (int64_t deadline = now_ms() + WAIT_MS;;) {
+	for (int64_t deadline = now_ms() + stall_ms();;) {
 		status_via_syslog(pid, &s, line, sizeof(line));
 		if (strncmp(strstr(line, "status: "), "status: 0 children", 18) == 0)
 			break;

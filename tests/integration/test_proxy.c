@@ -616,7 +616,7 @@ proxy_suite(void)
 	TCase *tc = tcase_create("behind a balancer");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 300);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, relayed_client_is_the_header_source);
 	tcase_add_test(tc, client_bytes_after_the_header_reach_the_child);
 	tcase_add_test(tc, header_in_pieces_is_fine);
