@@ -862,7 +862,12 @@ START_TEST(scoped_link_local_serves)
 	a.sin6_scope_id = if_nametoindex("lo");
 	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		int error = errno;
+
+		(void)system("ip -6 addr show dev lo >&2; ip -6 route show table all >&2");
+		ck_abort_msg("connect to fe80::1%%lo port %u: %s", d.port, strerror(error));
+	}
 	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 14);
 	close(fd);
 	daemon_wait_log(&d, "fe80::1%lo port ", 0);
