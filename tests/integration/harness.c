@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,16 +31,15 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* WAIT_MS, times CK_TIMEOUT_MULTIPLIER where a run declares itself that much slower (meson's
- * valgrind setup says 10): a load of thousands of connections takes minutes under memcheck on
- * a busy machine. */
+/* STALL_MS, times CK_TIMEOUT_MULTIPLIER where a run declares itself that much slower (meson's
+ * valgrind setup says 10): under memcheck on a busy machine a fork takes tens of milliseconds. */
 int64_t
-wait_ms(void)
+stall_ms(void)
 {
 	const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
 	long factor = m != NULL ? strtol(m, NULL, 10) : 1;
 
-	return WAIT_MS * (factor >= 1 && factor <= 100 ? factor : 1);
+	return STALL_MS * (factor >= 1 && factor <= 100 ? factor : 1);
 }
 
 static int
@@ -253,7 +253,7 @@ find_line(struct daemon *d, const char *needle, size_t from)
 size_t
 daemon_wait_log(struct daemon *d, const char *needle, size_t from)
 {
-	int64_t deadline = now_ms() + wait_ms();
+	int64_t deadline = now_ms() + stall_ms();
 
 	for (;;) {
 		struct pollfd p = { .fd = d->inotify, .events = POLLIN };
@@ -346,39 +346,68 @@ daemon_start(struct daemon *d, const char *const args[])
 	daemon_start_env(d, args, NULL);
 }
 
+/* The status line that counts children ("status: N children, ..."), at or after from; NULL
+ * while there is none. With --proxy-from a second line follows it ("status: N PROXY headers
+ * pending"): it may land in the log only after a round has read its first, so a round must not
+ * take the next round's first "status: " line for its own. */
+static const char *
+find_children_status(struct daemon *d, size_t from)
+{
+	const char *line = find_line(d, "status: ", from);
+
+	while (line != NULL) {
+		char *end;
+
+		(void)strtoul(line + strlen("status: "), &end, 10);
+		if (strncmp(end, " child", strlen(" child")) == 0)
+			return line;
+		line = find_line(d, "status: ", (size_t)(line - d->log) + 1);
+	}
+	return NULL;
+}
+
 unsigned
 daemon_status_children(struct daemon *d)
 {
-	size_t from, end;
 	const char *line;
+	size_t from, next;
 
 	refresh_log(d);
-	from = d->log_len;
+	from = next = d->log_len;
 	daemon_signal(d, SIGUSR1);
-	end = daemon_wait_log(d, "status: ", from);
-	(void)end;
-	line = strstr(d->log + from, "status: ");
+	while ((line = find_children_status(d, from)) == NULL)
+		next = daemon_wait_log(d, "status: ", next);
 	return (unsigned)strtoul(line + strlen("status: "), NULL, 10);
 }
 
 void
 daemon_wait_children_at_most(struct daemon *d, unsigned n)
 {
-	int64_t deadline = now_ms() + wait_ms();
-	unsigned have;
+	int64_t deadline = now_ms() + stall_ms();
+	unsigned have, least = UINT_MAX;
 
-	while ((have = daemon_status_children(d)) > n)
+	while ((have = daemon_status_children(d)) > n) {
+		if (have < least) {
+			least = have;
+			deadline = now_ms() + stall_ms();
+		}
 		ck_assert_msg(now_ms() < deadline, "still %u children, waiting for %u", have, n);
+	}
 }
 
 void
 daemon_wait_children_at_least(struct daemon *d, unsigned n)
 {
-	int64_t deadline = now_ms() + wait_ms();
-	unsigned have;
+	int64_t deadline = now_ms() + stall_ms();
+	unsigned have, most = 0;
 
-	while ((have = daemon_status_children(d)) < n)
+	while ((have = daemon_status_children(d)) < n) {
+		if (have > most) {
+			most = have;
+			deadline = now_ms() + stall_ms();
+		}
 		ck_assert_msg(now_ms() < deadline, "only %u children, waiting for %u", have, n);
+	}
 }
 
 void
@@ -425,7 +454,7 @@ int
 daemon_wait_exit(struct daemon *d)
 {
 	if (!d->reaped)
-		ck_assert_msg(wait_pid_exit(d->pid, now_ms() + wait_ms()),
+		ck_assert_msg(wait_pid_exit(d->pid, now_ms() + stall_ms()),
 			"the daemon did not exit in time");
 	if (!d->reaped) {
 		ck_assert_int_eq(waitpid(d->pid, &d->status, 0), d->pid);
@@ -489,31 +518,56 @@ daemon_write_file(struct daemon *d, const char *name, const void *data, size_t l
 	return path;
 }
 
-/* Reads fd to EOF into buf (at most cap - 1 bytes kept, NUL-terminated), within the deadline. */
-static size_t
-read_pipe(int fd, char *buf, size_t cap, int64_t deadline)
-{
-	size_t got = 0;
-	char sink[4096];
+/* hello-load's --progress lines: they keep a wait alive and are no part of its report. */
+#define PROGRESS_PREFIX "PROGRESS "
 
+/* Appends what a line of len bytes says to buf (at most cap - 1 bytes kept, NUL-terminated). */
+static void
+keep_line(char *buf, size_t cap, size_t *got, const char *line, size_t len)
+{
+	size_t room = cap - 1 - *got;
+
+	if (len >= strlen(PROGRESS_PREFIX) &&
+		memcmp(line, PROGRESS_PREFIX, strlen(PROGRESS_PREFIX)) == 0)
+		return;
+	if (len > room)
+		len = room;
+	memcpy(buf + *got, line, len);
+	*got += len;
+	buf[*got] = '\0';
+}
+
+/* Reads fd to EOF into buf (at most cap - 1 bytes kept, NUL-terminated), progress lines left
+ * out. false if stall_ms() passed without a byte. */
+static bool
+read_pipe(int fd, char *buf, size_t cap)
+{
+	char line[4096];
+	size_t got = 0, len = 0;
+	bool ended = false;
+
+	buf[0] = '\0';
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char c;
 		ssize_t n;
 
-		if (poll(&p, 1, left_ms(deadline)) != 1)
+		if (poll(&p, 1, (int)stall_ms()) != 1)
 			break;
-		if (got + 1 < cap)
-			n = read(fd, buf + got, cap - 1 - got);
-		else
-			n = read(fd, sink, sizeof(sink));
-		if (n <= 0)
+		n = read(fd, &c, 1);
+		if (n <= 0) {
+			ended = true;
 			break;
-		if (got + 1 < cap)
-			got += (size_t)n;
+		}
+		if (len < sizeof(line))
+			line[len++] = c;
+		if (c == '\n') {
+			keep_line(buf, cap, &got, line, len);
+			len = 0;
+		}
 	}
-	if (cap > 0)
-		buf[got] = '\0';
-	return got;
+	keep_line(buf, cap, &got, line, len);
+	return ended;
 }
 
 static int
@@ -549,14 +603,14 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 	}
 	free_argv(argv);
 	close(fds[1]);
-	read_pipe(fds[0], err, errlen, now_ms() + wait_ms());
+	read_pipe(fds[0], err, errlen);
 	close(fds[0]);
 	if (copy != NULL) {
 		unlink(copy);
 		rmdir(dir);
 		free(copy);
 	}
-	if (!wait_pid_exit(pid, now_ms() + wait_ms())) {
+	if (!wait_pid_exit(pid, now_ms() + stall_ms())) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ck_abort_msg("the daemon did not stop by itself; stderr: %s", err);
@@ -565,27 +619,38 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 	return exit_code(status);
 }
 
+/* hello-load -p PORT --progress ARGS...: argv for execv, only the pointers malloc'd. */
+static char **
+load_argv(char **tail, char *port)
+{
+	static char dash_p[] = "-p", progress[] = "--progress";
+	size_t n = 0;
+	char **argv;
+
+	while (tail[n] != NULL)
+		n++;
+	argv = calloc(n + 4, sizeof(*argv));
+	ck_assert_ptr_nonnull(argv);
+	argv[0] = tail[0];
+	argv[1] = dash_p;
+	argv[2] = port;
+	argv[3] = progress;
+	for (size_t i = 1; i < n; i++)
+		argv[i + 3] = tail[i];
+	return argv;
+}
+
 pid_t
 start_load(uint16_t port, const char *const args[], int *out_fd)
 {
 	char portbuf[16];
-	const char *head[] = { "-p", NULL };
 	char **tail = build_argv(program("HELLO_LOAD"), NULL, args);
 	char **argv;
-	size_t n = 0;
 	int fds[2];
 	pid_t pid;
 
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
-	while (tail[n] != NULL)
-		n++;
-	argv = calloc(n + 3, sizeof(*argv));
-	ck_assert_ptr_nonnull(argv);
-	argv[0] = tail[0];
-	argv[1] = strdup(head[0]);
-	argv[2] = portbuf;
-	for (size_t i = 1; i < n; i++)
-		argv[i + 2] = tail[i];
+	argv = load_argv(tail, portbuf);
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -593,7 +658,6 @@ start_load(uint16_t port, const char *const args[], int *out_fd)
 		dup2(fds[1], STDOUT_FILENO);
 		exec_or_explain(argv[0], argv);
 	}
-	free(argv[1]);
 	free(argv);
 	free_argv(tail);
 	close(fds[1]);
@@ -604,7 +668,7 @@ start_load(uint16_t port, const char *const args[], int *out_fd)
 void
 wait_load_line(int fd, const char *needle)
 {
-	int64_t deadline = now_ms() + wait_ms();
+	int64_t deadline = now_ms() + stall_ms();
 	char buf[8192];
 	size_t got = 0;
 
@@ -612,8 +676,12 @@ wait_load_line(int fd, const char *needle)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		ck_assert_msg(poll(&p, 1, left_ms(deadline)) == 1, "hello-load never printed '%s'",
-			needle);
+		/* Any line, a progress line too, says the load moves on: wait again. */
+		if (got == 0)
+			deadline = now_ms() + stall_ms();
+		ck_assert_msg(poll(&p, 1, left_ms(deadline)) == 1,
+			"hello-load made no progress in %lld s, waiting for '%s'",
+			(long long)stall_ms() / 1000, needle);
 		/* One byte at a time: what follows the line stays in the pipe for later readers. */
 		n = read(fd, buf + got, 1);
 		ck_assert_msg(n == 1, "hello-load ended before printing '%s': %.*s", needle,
@@ -641,8 +709,15 @@ wait_load(pid_t pid)
 int
 finish_load(pid_t pid, int fd, char *out, size_t outlen)
 {
-	read_pipe(fd, out, outlen, now_ms() + wait_ms());
+	bool ended = read_pipe(fd, out, outlen);
+
 	close(fd);
+	if (!ended) {
+		kill(pid, SIGKILL);
+		wait_load(pid);
+		ck_abort_msg("hello-load made no progress in %lld s; its output so far:\n%s",
+			(long long)stall_ms() / 1000, out);
+	}
 	return wait_load(pid);
 }
 
@@ -696,7 +771,7 @@ int
 open_client(const char *source, const char *addr, uint16_t port)
 {
 	struct sockaddr_storage ss;
-	struct timeval tv = { .tv_sec = wait_ms() / 1000 };
+	struct timeval tv = { .tv_sec = stall_ms() / 1000 };
 	socklen_t len;
 	int fd;
 
