@@ -22,14 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "io.h"
+#include "scratch.h"
 
 /* STALL_MS, times CK_TIMEOUT_MULTIPLIER where a run declares itself that much slower (meson's
  * valgrind setup says 10): under memcheck on a busy machine a fork takes tens of milliseconds. */
@@ -40,14 +34,6 @@ stall_ms(void)
 	long factor = m != NULL ? strtol(m, NULL, 10) : 1;
 
 	return STALL_MS * (factor >= 1 && factor <= 100 ? factor : 1);
-}
-
-static int
-left_ms(int64_t deadline)
-{
-	int64_t left = deadline - now_ms();
-
-	return left > 0 ? (int)left : 0;
 }
 
 static const char *
@@ -63,8 +49,7 @@ program(const char *var)
 static void
 make_shared_dir(char *dir)
 {
-	strcpy(dir, "/tmp/hello-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make(dir, "test");
 	ck_assert_int_eq(chmod(dir, 0755), 0);
 }
 
@@ -293,19 +278,32 @@ daemon_count_log(struct daemon *d, const char *needle)
 	return n;
 }
 
+/* The one way a test starts a program: path with argv, stdin from /dev/null, stdout to out and
+ * stderr to err, with env's limits, environment and user (env may be NULL). */
+static pid_t
+spawn(const char *path, char **argv, int out, int err, const struct daemon_env *env)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+			dup2(err, STDERR_FILENO) < 0)
+			_exit(125);
+		apply_env(env);
+		exec_or_explain(path, argv);
+	}
+	return pid;
+}
+
 void
-daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env)
+daemon_spawn(struct daemon *d, const char *const args[], const struct daemon_env *env, int out)
 {
 	char **argv, *path;
-	int logfd;
-	const char *line, *p;
 
 	daemon_prepare(d);
-	logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	ck_assert_int_ge(logfd, 0);
-	d->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	ck_assert_int_ge(d->inotify, 0);
-	ck_assert_int_ge(inotify_add_watch(d->inotify, d->log_path, IN_MODIFY), 0);
 	if (env != NULL && env->uid != 0) {
 		char *copy = copy_daemon_into(d->dir);
 
@@ -320,16 +318,24 @@ daemon_start_env(struct daemon *d, const char *const args[], const struct daemon
 		free(argv[0]);
 		argv[0] = strdup(env->argv0);
 	}
-	d->pid = fork();
-	ck_assert_int_ge(d->pid, 0);
-	if (d->pid == 0) {
-		dup2(logfd, STDOUT_FILENO);
-		dup2(logfd, STDERR_FILENO);
-		apply_env(env);
-		exec_or_explain(path, argv);
-	}
+	d->pid = spawn(path, argv, out, out, env);
 	free(path);
 	free_argv(argv);
+}
+
+void
+daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env)
+{
+	int logfd;
+	const char *line, *p;
+
+	daemon_prepare(d);
+	logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	ck_assert_int_ge(logfd, 0);
+	d->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ck_assert_int_ge(d->inotify, 0);
+	ck_assert_int_ge(inotify_add_watch(d->inotify, d->log_path, IN_MODIFY), 0);
+	daemon_spawn(d, args, env, logfd);
 	close(logfd);
 	daemon_wait_log(d, "started; listening on ", 0);
 	line = strstr(d->log, "listening on ") + strlen("listening on ");
@@ -469,8 +475,6 @@ daemon_wait_exit(struct daemon *d)
 void
 daemon_cleanup(struct daemon *d)
 {
-	char cmd[128];
-
 	if (d->pid > 0 && !check_exited(d)) {
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, &d->status, 0);
@@ -481,11 +485,8 @@ daemon_cleanup(struct daemon *d)
 	d->inotify = -1;
 	free(d->log);
 	d->log = NULL;
-	if (d->dir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", d->dir);
-	}
+	if (d->dir[0] != '\0')
+		scratch_remove(d->dir);
 	d->dir[0] = '\0';
 }
 
@@ -502,20 +503,8 @@ daemon_stop(struct daemon *d)
 const char *
 daemon_write_file(struct daemon *d, const char *name, const void *data, size_t len)
 {
-	static char path[160];
-	char tmp[170];
-	FILE *f;
-
 	daemon_prepare(d);
-	snprintf(path, sizeof(path), "%s/%s", d->dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(chmod(tmp, 0644), 0);
-	ck_assert_int_eq(rename(tmp, path), 0);
-	return path;
+	return scratch_write(d->dir, name, data, len);
 }
 
 /* hello-load's --progress lines: they keep a wait alive and are no part of its report. */
@@ -579,8 +568,9 @@ exit_code(int status)
 int
 run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 {
-	char dir[64] = "", *copy = NULL, **argv;
-	int fds[2], status;
+	char dir[SCRATCH_DIR_MAX] = "", *copy = NULL, **argv;
+	struct daemon_env as = { .uid = uid };
+	int fds[2], status, null;
 	pid_t pid;
 
 	if (uid != 0) {
@@ -589,19 +579,11 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 	}
 	argv = build_argv(copy != NULL ? copy : program("HELLO_SERVER"), NULL, args);
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		if (uid != 0)
-			drop_to(uid);
-		exec_or_explain(argv[0], argv);
-	}
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(null, 0);
+	pid = spawn(argv[0], argv, null, fds[1], &as);
 	free_argv(argv);
+	close(null);
 	close(fds[1]);
 	read_pipe(fds[0], err, errlen);
 	close(fds[0]);
@@ -652,12 +634,7 @@ start_load(uint16_t port, const char *const args[], int *out_fd)
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
 	argv = load_argv(tail, portbuf);
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		exec_or_explain(argv[0], argv);
-	}
+	pid = spawn(argv[0], argv, fds[1], STDERR_FILENO, NULL);
 	free(argv);
 	free_argv(tail);
 	close(fds[1]);
@@ -795,12 +772,8 @@ size_t
 fetch(const char *source, const char *addr, uint16_t port, char *buf, size_t cap)
 {
 	int fd = open_client(source, addr, port);
-	size_t got = 0;
-	ssize_t n;
+	size_t got = read_to_end(fd, buf, cap);
 
-	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
 	close(fd);
 	return got;
 }

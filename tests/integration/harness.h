@@ -43,6 +43,10 @@ struct daemon {
 /* Starts HELLO_SERVER with -d and args (NULL-terminated) and waits for its start-up line. */
 void daemon_start(struct daemon *d, const char *const args[]);
 void daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env);
+/* Starts HELLO_SERVER with -d and args, its stdout and stderr to out, and does not wait: for a
+ * test that sees the start some other way (a syslog socket of its own). */
+void daemon_spawn(struct daemon *d, const char *const args[], const struct daemon_env *env,
+	int out);
 
 /* Waits until the log holds a line containing needle at or after offset from; returns the offset
  * just past that line. Fails the test after stall_ms() without it, or if the daemon exits first. */

@@ -314,32 +314,22 @@ status_via_syslog(pid_t pid, struct syslog_sink *s, char *line, size_t cap)
  * counted. The daemon's own view comes through a syslog socket of ours. */
 START_TEST(stderr_nobody_reads)
 {
+	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "1", "-s", "0", NULL };
+	struct daemon_env env = { 0 };
 	struct syslog_sink s;
 	char line[4096], buf[64], path[64], fill[4096];
-	const char *prog = getenv("HELLO_SERVER");
 	int pipefd[2], filler, status;
 	uint16_t port;
 	pid_t pid;
 	const char *p;
 
-	ck_assert_ptr_nonnull(prog);
 	daemon_prepare(&d);
 	sink_open(&s, d.dir, SOCK_DGRAM);
 	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
 	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		setenv("HELLO_SERVER_SYSLOG_SOCKET", s.path, 1);
-		execl(prog, prog, "-d", "-l", "127.0.0.1:0", "-t", "1", "-s", "0", (char *)NULL);
-		_exit(127);
-	}
-	d.pid = pid;
+	env.syslog_socket = s.path;
+	daemon_spawn(&d, args, &env, pipefd[1]);
+	pid = d.pid;
 	sink_expect(&s, "started; listening on 127.0.0.1:", line, sizeof(line));
 	p = strstr(line, "127.0.0.1:") + strlen("127.0.0.1:");
 	port = (uint16_t)atoi(p);
