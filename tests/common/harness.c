@@ -24,6 +24,7 @@
 
 #include "io.h"
 #include "scratch.h"
+#include "util.h"
 
 /* STALL_MS, times CK_TIMEOUT_MULTIPLIER where a run declares itself that much slower (meson's
  * valgrind setup says 10): under memcheck on a busy machine a fork takes tens of milliseconds. */
@@ -238,7 +239,7 @@ find_line(struct daemon *d, const char *needle, size_t from)
 size_t
 daemon_wait_log(struct daemon *d, const char *needle, size_t from)
 {
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
 		struct pollfd p = { .fd = d->inotify, .events = POLLIN };
@@ -259,9 +260,9 @@ daemon_wait_log(struct daemon *d, const char *needle, size_t from)
 			continue;
 		}
 		/* The daemon's exit writes nothing to the log: look again at least every second. */
-		ck_assert_msg(now_ms() < deadline, "no '%s' in the log in time; the log:\n%s",
+		ck_assert_msg(mono_ms() < deadline, "no '%s' in the log in time; the log:\n%s",
 			needle, d->log ? d->log : "");
-		if (poll(&p, 1, left_ms(deadline) < 1000 ? left_ms(deadline) : 1000) > 0)
+		if (poll(&p, 1, ms_until(deadline) < 1000 ? ms_until(deadline) : 1000) > 0)
 			while (read(d->inotify, events, sizeof(events)) > 0)
 				;
 	}
@@ -389,30 +390,30 @@ daemon_status_children(struct daemon *d)
 void
 daemon_wait_children_at_most(struct daemon *d, unsigned n)
 {
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 	unsigned have, least = UINT_MAX;
 
 	while ((have = daemon_status_children(d)) > n) {
 		if (have < least) {
 			least = have;
-			deadline = now_ms() + stall_ms();
+			deadline = mono_ms() + stall_ms();
 		}
-		ck_assert_msg(now_ms() < deadline, "still %u children, waiting for %u", have, n);
+		ck_assert_msg(mono_ms() < deadline, "still %u children, waiting for %u", have, n);
 	}
 }
 
 void
 daemon_wait_children_at_least(struct daemon *d, unsigned n)
 {
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 	unsigned have, most = 0;
 
 	while ((have = daemon_status_children(d)) < n) {
 		if (have > most) {
 			most = have;
-			deadline = now_ms() + stall_ms();
+			deadline = mono_ms() + stall_ms();
 		}
-		ck_assert_msg(now_ms() < deadline, "only %u children, waiting for %u", have, n);
+		ck_assert_msg(mono_ms() < deadline, "only %u children, waiting for %u", have, n);
 	}
 }
 
@@ -447,7 +448,7 @@ wait_pid_exit(pid_t pid, int64_t deadline)
 			exited = true;
 			break;
 		}
-		if (left_ms(deadline) == 0 || poll(&p, 1, left_ms(deadline)) <= 0)
+		if (ms_until(deadline) == 0 || poll(&p, 1, ms_until(deadline)) <= 0)
 			break;
 		while (read(sfd, &si, sizeof(si)) > 0)
 			;
@@ -460,7 +461,7 @@ int
 daemon_wait_exit(struct daemon *d)
 {
 	if (!d->reaped)
-		ck_assert_msg(wait_pid_exit(d->pid, now_ms() + stall_ms()),
+		ck_assert_msg(wait_pid_exit(d->pid, mono_ms() + stall_ms()),
 			"the daemon did not exit in time");
 	if (!d->reaped) {
 		ck_assert_int_eq(waitpid(d->pid, &d->status, 0), d->pid);
@@ -592,7 +593,7 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 		rmdir(dir);
 		free(copy);
 	}
-	if (!wait_pid_exit(pid, now_ms() + stall_ms())) {
+	if (!wait_pid_exit(pid, mono_ms() + stall_ms())) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ck_abort_msg("the daemon did not stop by itself; stderr: %s", err);
@@ -645,7 +646,7 @@ start_load(uint16_t port, const char *const args[], int *out_fd)
 void
 wait_load_line(int fd, const char *needle)
 {
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 	char buf[8192];
 	size_t got = 0;
 
@@ -655,8 +656,8 @@ wait_load_line(int fd, const char *needle)
 
 		/* Any line, a progress line too, says the load moves on: wait again. */
 		if (got == 0)
-			deadline = now_ms() + stall_ms();
-		ck_assert_msg(poll(&p, 1, left_ms(deadline)) == 1,
+			deadline = mono_ms() + stall_ms();
+		ck_assert_msg(poll(&p, 1, ms_until(deadline)) == 1,
 			"hello-load made no progress in %lld s, waiting for '%s'",
 			(long long)stall_ms() / 1000, needle);
 		/* One byte at a time: what follows the line stays in the pipe for later readers. */

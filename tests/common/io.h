@@ -1,16 +1,9 @@
-/* The clock every wait is measured on, and a test's sockets and pipes written and read to their
- * end. */
+/* A test's sockets and pipes written and read to their end. (Its clock is the daemon's:
+ * mono_ms() and ms_until() from util.h.) */
 #ifndef TEST_IO_H
 #define TEST_IO_H
 
 #include <stddef.h>
-#include <stdint.h>
-
-/* CLOCK_MONOTONIC, in milliseconds. */
-int64_t now_ms(void);
-
-/* Milliseconds until deadline (now_ms's clock), 0 once it has passed: a poll timeout. */
-int left_ms(int64_t deadline);
 
 /* Sends all of data on a connected socket, or fails the test. */
 void send_all(int fd, const void *data, size_t len);

@@ -25,6 +25,7 @@
 #include "harness.h"
 #include "io.h"
 #include "runner.h"
+#include "util.h"
 
 static struct daemon d;
 
@@ -85,7 +86,7 @@ sink_close(struct syslog_sink *s)
 static bool
 sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
 {
-	int64_t deadline = now_ms() + wait_ms;
+	int64_t deadline = mono_ms() + wait_ms;
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN },
@@ -103,7 +104,7 @@ sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
 			s->len -= rec + 1;
 			return true;
 		}
-		if (poll(p, s->conn >= 0 ? 2 : 1, left_ms(deadline)) <= 0)
+		if (poll(p, s->conn >= 0 ? 2 : 1, ms_until(deadline)) <= 0)
 			return false;
 		if (s->type == SOCK_DGRAM) {
 			n = recv(s->fd, out, cap - 1, 0);
@@ -129,10 +130,10 @@ sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
 static void
 sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
-		if (!sink_next(s, line, cap, left_ms(deadline)))
+		if (!sink_next(s, line, cap, ms_until(deadline)))
 			ck_abort_msg("syslog never received '%s'; the daemon's stderr:\n%s", needle,
 				d.inotify >= 0 ? daemon_log_tail(&d) : "(a pipe)");
 		if (strstr(line, needle) != NULL)
@@ -145,7 +146,7 @@ sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
 static void
 master_line_reaches(struct syslog_sink *s, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
 		size_t from = d.log_len;
@@ -155,7 +156,7 @@ master_line_reaches(struct syslog_sink *s, char *line, size_t cap)
 		while (sink_next(s, line, cap, 0))
 			if (strstr(line, "status: ") != NULL)
 				return;
-		ck_assert_msg(now_ms() < deadline, "no status line ever reached syslog");
+		ck_assert_msg(mono_ms() < deadline, "no status line ever reached syslog");
 		/* the next round needs the retry interval to pass: wait for syslog, not a tick */
 		if (sink_next(s, line, cap, 200) && strstr(line, "status: ") != NULL)
 			return;
@@ -298,14 +299,14 @@ END_TEST
 static void
 status_via_syslog(pid_t pid, struct syslog_sink *s, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
 		ck_assert_int_eq(kill(pid, SIGUSR1), 0);
 		while (sink_next(s, line, cap, 1000))
 			if (strstr(line, "status: ") != NULL)
 				return;
-		ck_assert_msg(now_ms() < deadline, "no status line reached syslog");
+		ck_assert_msg(mono_ms() < deadline, "no status line reached syslog");
 	}
 }
 
@@ -350,11 +351,11 @@ START_TEST(stderr_nobody_reads)
 		ck_assert_str_eq(buf, "Hello World!\r\n");
 	}
 	/* Children cannot write their lines either: each ends by its deadline all the same. */
-	for (int64_t deadline = now_ms() + stall_ms();;) {
+	for (int64_t deadline = mono_ms() + stall_ms();;) {
 		status_via_syslog(pid, &s, line, sizeof(line));
 		if (strncmp(strstr(line, "status: "), "status: 0 children", 18) == 0)
 			break;
-		ck_assert_msg(now_ms() < deadline, "children outlived their deadline: %s", line);
+		ck_assert_msg(mono_ms() < deadline, "children outlived their deadline: %s", line);
 	}
 	ck_assert_uint_ge(lost_to(line, "stderr"), 21);
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);

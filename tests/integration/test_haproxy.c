@@ -19,6 +19,7 @@
 #include "harness.h"
 #include "io.h"
 #include "runner.h"
+#include "util.h"
 
 #define HAPROXY "/usr/sbin/haproxy"
 
@@ -124,7 +125,7 @@ static void
 start_haproxy(bool ipv6)
 {
 	char cfg[128], log[128];
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 	int fd;
 
 	snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", d.dir);
@@ -153,7 +154,7 @@ start_haproxy(bool ipv6)
 
 		ck_assert_msg(waitpid(haproxy, &status, WNOHANG) == 0,
 			"haproxy exited at start-up; see its log");
-		ck_assert_msg(now_ms() < deadline, "haproxy never accepted");
+		ck_assert_msg(mono_ms() < deadline, "haproxy never accepted");
 		usleep(10000);
 	}
 }
@@ -216,7 +217,7 @@ via(const char *source, uint16_t port, char *buf, size_t cap)
 static void
 wait_checks(unsigned n)
 {
-	int64_t deadline = now_ms() + stall_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
 		const char *line;
@@ -229,7 +230,7 @@ wait_checks(unsigned n)
 		line = strstr(d.log + from, "PROXY headers pending, ");
 		if (strtoul(line + strlen("PROXY headers pending, "), NULL, 10) >= n)
 			return;
-		ck_assert_msg(now_ms() < deadline, "fewer than %u checks", n);
+		ck_assert_msg(mono_ms() < deadline, "fewer than %u checks", n);
 		usleep(50000);
 	}
 }
@@ -406,10 +407,10 @@ START_TEST(nginx_stream_names_the_client)
 			(char *)NULL);
 		_exit(127);
 	}
-	deadline = now_ms() + stall_ms();
+	deadline = mono_ms() + stall_ms();
 	while (!port_accepts("127.0.0.1", port)) {
 		ck_assert_msg(waitpid(nginx, NULL, WNOHANG) == 0, "nginx exited at start-up");
-		ck_assert_msg(now_ms() < deadline, "nginx never accepted");
+		ck_assert_msg(mono_ms() < deadline, "nginx never accepted");
 		usleep(10000);
 	}
 	/* The probe above went through nginx too, from 127.0.0.1; a client of its own now. */
