@@ -17,6 +17,8 @@ struct child_job {
 	bool quiet; /* no line for an ordinary end (the balancer's own connections are never told) */
 	const struct quotes *quotes; /* NULL: the message alone */
 	bool random_quote;           /* else the quote of the day */
+	int64_t now; /* mono_ms() in the master right before the fork: the child reads no clock
+		      * before it greets */
 };
 
 /* Keeps only the client and the log, greets, logs one line, and exits: 0 when the exchange

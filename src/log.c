@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stamp.h"
+#include "text.h"
 #include "util.h"
 
 #define LOG_PATH_DEFAULT "/dev/log"
@@ -37,9 +39,12 @@ static bool stderr_is_socket;
  * journald ties a /dev/log datagram to a unit by looking up the sender's pid, and a child has
  * usually exited by then, so `journalctl -u` would miss its line; a stream belongs to the unit. */
 static bool journal_stream;
-/* 0 in the master, which never waits to log; a child's end of life, which its waits respect. */
-static int64_t wait_until;
-static int self_pid;
+/* 0 in the master, which never waits to log; a child's end of life, which its waits respect.
+ * Thread-local, as a child writes them: in a static program the thread-local block shares its
+ * page with the thread's own record, where fork already wrote the child's thread id, so the
+ * child copies no page of the program's data for them. */
+static _Thread_local int64_t wait_until;
+static _Thread_local int self_pid;
 
 /* Lines lost, counted by the master and every child alike: a page shared across fork. */
 struct log_losses {
@@ -182,6 +187,7 @@ log_open(bool also_stderr)
 	to_stderr = also_stderr;
 	self_pid = (int)getpid();
 	tzset(); /* once here, not in every child's first localtime_r */
+	stamp_refresh(time(NULL));
 	if (path == NULL || *path == '\0' || strlen(path) >= sizeof(log_addr.sun_path))
 		path = LOG_PATH_DEFAULT;
 	log_addr.sun_family = AF_UNIX;
@@ -218,19 +224,38 @@ log_lost_stderr(void)
 	return __atomic_load_n(&losses->stderr, __ATOMIC_RELAXED);
 }
 
+/* "<PRI>Mmm dd hh:mm:ss hello-server[PID]: ", without the printf family; the ident's offset. */
+static size_t
+syslog_header(struct text *t, int priority, int pid)
+{
+	struct timespec now;
+	size_t ident_at;
+
+	text_char(t, '<');
+	text_uint(t, (unsigned)(LOG_DAEMON | LOG_PRI(priority)), 0, ' ');
+	text_char(t, '>');
+	/* Not time(3): clock_gettime lies among the system calls a child makes anyway. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	stamp_append(t, now.tv_sec);
+	text_char(t, ' ');
+	ident_at = t->len;
+	text_str(t, "hello-server[");
+	text_uint(t, (unsigned)pid, 0, ' ');
+	text_str(t, "]: ");
+	return ident_at;
+}
+
 int
 log_format(char *buf, size_t len, int priority, int pid, const char *text)
 {
-	struct tm tm;
-	time_t now = time(NULL);
-	char stamp[32];
-	int n;
+	struct text t;
 
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-	n = snprintf(buf, len, "<%d>%s hello-server[%d]: %s", LOG_DAEMON | LOG_PRI(priority), stamp,
-		pid, text);
-	return n < 0 ? 0 : (n >= (int)len ? (int)len - 1 : n);
+	if (len == 0)
+		return 0;
+	text_init(&t, buf, len);
+	syslog_header(&t, priority, pid);
+	text_str(&t, text);
+	return (int)t.len;
 }
 
 static bool
@@ -311,24 +336,50 @@ write_stderr(const char *line, int n, size_t cap)
 }
 
 void
-log_vmsg(int priority, const char *fmt, va_list ap)
+log_line_begin(struct log_line *l, char *buf, size_t cap, int priority)
 {
-	char text[LOG_LINE_MAX], line[LOG_LINE_MAX + 64];
-	int n;
-
-	vsnprintf(text, sizeof(text), fmt, ap);
+	text_init(&l->t, buf, cap);
+	l->priority = priority;
+	l->ident_at = 0;
 	if (journal_stream && wait_until != 0) {
 		/* A child under systemd: "<N>" is the priority prefix journald reads. */
-		n = snprintf(line, sizeof(line), "<%d>%s\n", LOG_PRI(priority), text);
-		write_stderr(line, n, sizeof(line));
+		text_char(&l->t, '<');
+		text_uint(&l->t, (unsigned)LOG_PRI(priority), 0, ' ');
+		text_char(&l->t, '>');
 		return;
 	}
-	n = log_format(line, sizeof(line), priority, self_pid, text);
-	send_line(line, (size_t)n);
-	if (to_stderr) {
-		n = snprintf(line, sizeof(line), "hello-server[%d]: %s\n", self_pid, text);
-		write_stderr(line, n, sizeof(line));
+	l->ident_at = syslog_header(&l->t, priority, self_pid);
+}
+
+void
+log_line_end(struct log_line *l)
+{
+	struct text *t = &l->t;
+
+	if (journal_stream && wait_until != 0) {
+		text_char(t, '\n');
+		write_stderr(t->buf, (int)t->len, t->cap);
+		return;
 	}
+	send_line(t->buf, t->len);
+	/* --debug: the same line from the ident on, as a line of its own. */
+	if (to_stderr) {
+		text_char(t, '\n');
+		write_stderr(t->buf + l->ident_at, (int)(t->len - l->ident_at),
+			t->cap - l->ident_at);
+	}
+}
+
+void
+log_vmsg(int priority, const char *fmt, va_list ap)
+{
+	char text[LOG_LINE_MAX], buf[LOG_LINE_MAX + 64];
+	struct log_line line;
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	log_line_begin(&line, buf, sizeof(buf), priority);
+	text_str(&line.t, text);
+	log_line_end(&line);
 }
 
 void

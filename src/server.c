@@ -35,6 +35,7 @@
 #include "proctitle.h"
 #include "quotes.h"
 #include "reload.h"
+#include "stamp.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -464,12 +465,13 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 		refuse(s, fd, EV_CAP, p, now, "no room for another child (--max-children)");
 		return;
 	}
+	stamp_refresh(time(NULL)); /* the child's log line then needs no localtime(3) */
 	pid = fork();
 
 	if (pid == 0) {
 		struct child_job job = { fd, p, &s->msg, s->opt->timeout,
 			s->opt->quiet || p->balancer_own,
-			s->opt->quotes != NULL ? &s->quotes : NULL, s->opt->random_quote };
+			s->opt->quotes != NULL ? &s->quotes : NULL, s->opt->random_quote, now };
 
 		child_run(&job);
 	}
@@ -743,6 +745,7 @@ reload_quotes(struct server *s)
 	int rc;
 
 	tzset(); /* a time zone changed in /etc/localtime moves the quotes' midnight */
+	stamp_forget();
 	if ((rc = quotes_load(s->opt->quotes, &fresh, err, sizeof(err))) != 0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old quotes: %s", err);
 		return rc;
