@@ -30,7 +30,7 @@
  * short. Blocked is not handled: the child runs no handler of the master's. The system call
  * itself, with the kernel's 8-byte mask: sigprocmask(3) and sigaddset(3) lie on library pages
  * of their own, which every child would fault in. */
-static void
+CHILD_CODE static void
 restore_signals(void)
 {
 	uint64_t term = 1ULL << (SIGTERM - 1);
@@ -39,7 +39,7 @@ restore_signals(void)
 }
 
 /* Closes every descriptor above stderr but the client and the log, in at most three calls. */
-static void
+CHILD_CODE static void
 keep_only(int client, int log)
 {
 	int lo = log >= 0 && log < client ? log : client;
@@ -54,7 +54,7 @@ keep_only(int client, int log)
 
 /* The quote this client gets. The child picks it, so the master does no work per connection;
  * it touches only the pages of that one quote. */
-static const char *
+CHILD_CODE static const char *
 pick_quote(const struct child_job *job, size_t *len)
 {
 	const struct quotes *q = job->quotes;
@@ -71,7 +71,7 @@ pick_quote(const struct child_job *job, size_t *len)
 /* The message, then the quote: one buffer, so that both leave in one segment when they fit. A
  * small one on the stack (only here: a child without quotes keeps its stack shallow); only a
  * large --message-file costs a heap block. */
-static void
+CHILD_CODE static void
 greet_with_quote(const struct child_job *job, int64_t deadline, struct greet_result *r)
 {
 	const struct message *m = job->msg;
@@ -96,7 +96,7 @@ greet_with_quote(const struct child_job *job, int64_t deadline, struct greet_res
 }
 
 /* "greeting 192.0.2.7" or "greeting 192.0.2.7 via 10.0.0.2", without printf. */
-static void
+CHILD_CODE static void
 set_title(const struct peer *p)
 {
 	char title[PEER_TEXT_MAX];
@@ -113,7 +113,7 @@ set_title(const struct peer *p)
 }
 
 /* "<peer>: sent N bytes in S.mmm s, discarded N bytes, <end>", built in place without printf. */
-static void
+CHILD_CODE static void
 log_end(const struct child_job *job, const struct greet_result *r, int64_t ms)
 {
 	char buf[LOG_CHILD_LINE_MAX];
@@ -135,7 +135,7 @@ log_end(const struct child_job *job, const struct greet_result *r, int64_t ms)
 	log_line_end(&line);
 }
 
-_Noreturn void
+CHILD_CODE _Noreturn void
 child_run(const struct child_job *job)
 {
 	int64_t start = job->peer->accepted, deadline = start + (int64_t)job->timeout * 1000;
@@ -155,4 +155,16 @@ child_run(const struct child_job *job)
 	if (!job->quiet || r.end == GREET_ERROR)
 		log_end(job, &r, mono_ms() - start);
 	_exit(r.end == GREET_ERROR ? 1 : 0);
+}
+
+/* Here rather than in the master's code: the child's first steps after fork are among the
+ * child's code (CHILD_CODE). */
+CHILD_CODE pid_t
+child_start(const struct child_job *job)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child_run(job);
+	return pid;
 }

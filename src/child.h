@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "message.h"
 #include "peer.h"
@@ -24,5 +25,9 @@ struct child_job {
 /* Keeps only the client and the log, greets, logs one line, and exits: 0 when the exchange
  * ended as clients end it (closed, reset, deadline), 1 on a failure of our own. */
 _Noreturn void child_run(const struct child_job *job);
+
+/* Forks a child that runs job: its pid, or -1 (errno set). job and what it points to are
+ * read by the child after the fork: the master's memory as it was at the fork. */
+pid_t child_start(const struct child_job *job);
 
 #endif

@@ -11,7 +11,7 @@
 #include "util.h"
 
 /* Waits for events on fd until deadline: 1 ready, 0 deadline passed, -1 error. */
-static int
+CHILD_CODE static int
 wait_for(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
@@ -28,7 +28,7 @@ wait_for(int fd, short events, int64_t deadline)
 	}
 }
 
-static void
+CHILD_CODE static void
 end_with_errno(struct greet_result *r, int error)
 {
 	if (error == ECONNRESET || error == EPIPE || error == ETIMEDOUT) {
@@ -40,7 +40,7 @@ end_with_errno(struct greet_result *r, int error)
 }
 
 /* false when the exchange is over (r->end says why). */
-static bool
+CHILD_CODE static bool
 send_all(int fd, const char *msg, size_t len, int64_t deadline, struct greet_result *r)
 {
 	while (r->sent < len) {
@@ -76,7 +76,7 @@ static char discard[4096];
 
 /* Waits before each read: right after our FIN the client has rarely answered yet, and a read
  * would only say EAGAIN. */
-static void
+CHILD_CODE static void
 drain(int fd, int64_t deadline, struct greet_result *r)
 {
 	for (;;) {
@@ -107,7 +107,7 @@ drain(int fd, int64_t deadline, struct greet_result *r)
 	}
 }
 
-void
+CHILD_CODE void
 greet(int fd, const char *msg, size_t len, int64_t deadline, struct greet_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -121,7 +121,7 @@ greet(int fd, const char *msg, size_t len, int64_t deadline, struct greet_result
 	close(fd);
 }
 
-void
+CHILD_CODE void
 greet_end_append(struct text *t, const struct greet_result *r)
 {
 	switch (r->end) {

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@
 #define LOG_LINE_MAX 2048
 /* The master tries to reach an absent syslog at most this often; each line meanwhile is lost. */
 #define LOG_RETRY_MS 1000
+/* How long one blocking send of a child's may wait before the child looks at its deadline. */
+#define LOG_SEND_SLICE_MS 100
 
 /* The log socket keeps one descriptor number for the life of the process, a placeholder on
  * /dev/null while syslog cannot be reached: a reconnect replaces it in place (dup3), so every
@@ -54,7 +57,7 @@ struct log_losses {
 static struct log_losses own_losses;
 static struct log_losses *losses = &own_losses;
 
-static void
+CHILD_CODE static void
 count_loss(bool to_syslog)
 {
 	__atomic_add_fetch(to_syslog ? &losses->syslog : &losses->stderr, 1, __ATOMIC_RELAXED);
@@ -77,7 +80,7 @@ wait_writable(int fd)
 	return false;
 }
 
-static void
+CHILD_CODE static void
 install_socket(int fd, int type)
 {
 	if (sock < 0) {
@@ -92,9 +95,10 @@ install_socket(int fd, int type)
 	connected = true;
 }
 
-static bool
+CHILD_CODE static bool
 connect_as(int type)
 {
+	static const struct timeval slice = { .tv_usec = LOG_SEND_SLICE_MS * 1000 };
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), saved;
 
 	if (fd < 0)
@@ -105,12 +109,16 @@ connect_as(int type)
 		errno = saved;
 		return false;
 	}
+	/* Connected without waiting; from now on a send blocks unless it says MSG_DONTWAIT, as
+	 * the master's always do, and a child's that waits does so a slice at a time. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &slice, sizeof(slice));
 	install_socket(fd, type);
 	return true;
 }
 
 /* As syslog(3): a datagram socket, else a stream one (connect says EPROTOTYPE). */
-static void
+CHILD_CODE static void
 log_connect(void)
 {
 	connected = false;
@@ -122,7 +130,7 @@ log_connect(void)
 		sock = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-static bool
+CHILD_CODE static bool
 may_connect(void)
 {
 	return wait_until != 0 || mono_ms() >= next_retry;
@@ -199,14 +207,14 @@ log_open(bool also_stderr)
 		stderr_nonblocking();
 }
 
-void
+CHILD_CODE void
 log_child(int64_t deadline)
 {
 	self_pid = (int)getpid();
 	wait_until = deadline > 0 ? deadline : 1;
 }
 
-int
+CHILD_CODE int
 log_fd(void)
 {
 	return sock;
@@ -225,7 +233,7 @@ log_lost_stderr(void)
 }
 
 /* "<PRI>Mmm dd hh:mm:ss hello-server[PID]: ", without the printf family; the ident's offset. */
-static size_t
+CHILD_CODE static size_t
 syslog_header(struct text *t, int priority, int pid)
 {
 	struct timespec now;
@@ -258,21 +266,33 @@ log_format(char *buf, size_t len, int priority, int pid, const char *text)
 	return (int)t.len;
 }
 
-static bool
+CHILD_CODE static bool
 link_broken(int error)
 {
 	return error == ECONNREFUSED || error == ENOTCONN || error == EPIPE ||
 		error == ECONNRESET || error == EDESTADDRREQ || error == ENOENT;
 }
 
-/* One line, whole or not at all; a stream gets the NUL that ends a record, as syslog(3) sends. */
-static bool
+/* A child may wait for a syslog daemon that is behind, until its deadline. It waits in a
+ * blocking send, a slice at a time (the socket's SO_SNDTIMEO): not in poll(2), which wakes
+ * every child waiting on the full socket each time the daemon takes one line (all but one of
+ * them to find it full again), while blocked senders are woken one per line taken. */
+CHILD_CODE static bool
+may_wait(void)
+{
+	return wait_until != 0 && mono_ms() < wait_until;
+}
+
+/* One line, whole or not at all; a stream gets the NUL that ends a record, as syslog(3) sends.
+ * Never blocks the master: its sends say MSG_DONTWAIT. */
+CHILD_CODE static bool
 send_once(const char *line, size_t len)
 {
 	size_t total = sock_type == SOCK_STREAM ? len + 1 : len, done = 0;
+	int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
 
 	while (done < total) {
-		ssize_t n = send(sock, line + done, total - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send(sock, line + done, total - done, flags);
 
 		if (n > 0) {
 			done += (size_t)n;
@@ -280,8 +300,10 @@ send_once(const char *line, size_t len)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(sock))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && may_wait()) {
+			flags = MSG_NOSIGNAL; /* a child: wait in the kernel's line, see above */
 			continue;
+		}
 		if (done > 0) { /* a record cut in the middle: the stream is out of step */
 			errno = EPIPE;
 		}
@@ -291,7 +313,7 @@ send_once(const char *line, size_t len)
 }
 
 /* line[len] is its terminating NUL. */
-static void
+CHILD_CODE static void
 send_line(const char *line, size_t len)
 {
 	if (!connected && may_connect())
@@ -335,7 +357,7 @@ write_stderr(const char *line, int n, size_t cap)
 	}
 }
 
-void
+CHILD_CODE void
 log_line_begin(struct log_line *l, char *buf, size_t cap, int priority)
 {
 	text_init(&l->t, buf, cap);
@@ -351,7 +373,7 @@ log_line_begin(struct log_line *l, char *buf, size_t cap, int priority)
 	l->ident_at = syslog_header(&l->t, priority, self_pid);
 }
 
-void
+CHILD_CODE void
 log_line_end(struct log_line *l)
 {
 	struct text *t = &l->t;

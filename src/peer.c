@@ -5,6 +5,7 @@
 
 #include "proxy.h"
 #include "text.h"
+#include "util.h"
 
 static void
 set_client(struct peer *p, const struct sockaddr *addr)
@@ -47,7 +48,7 @@ peer_apply_header(struct peer *p, const struct proxy_header *h)
 	set_client(p, (const struct sockaddr *)&h->src);
 }
 
-void
+CHILD_CODE void
 peer_append(struct text *t, const struct peer *p)
 {
 	text_str(t, p->host);

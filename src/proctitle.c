@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define PREFIX "hello-server: "
 /* The kernel reads a title of at most one page. */
 #define TITLE_MAX 4096
@@ -114,7 +116,7 @@ proctitle_init(int argc, char *argv[])
 
 /* Where the bytes that may need clearing end, once settled: the old title ends at its first NUL,
  * at or past the new one's length, and the mark lies within the arguments. */
-static size_t
+CHILD_CODE static size_t
 previous_end(size_t len)
 {
 	size_t end = len;
@@ -126,7 +128,7 @@ previous_end(size_t len)
 
 /* Written byte by byte with no library call, for the child: only what may hold a byte of an
  * earlier title is NUL-filled again, so a title costs no more than its own length. */
-void
+CHILD_CODE void
 proctitle_put(const char *title)
 {
 	size_t cap, len = 0, end;

@@ -466,15 +466,9 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 		return;
 	}
 	stamp_refresh(time(NULL)); /* the child's log line then needs no localtime(3) */
-	pid = fork();
-
-	if (pid == 0) {
-		struct child_job job = { fd, p, &s->msg, s->opt->timeout,
-			s->opt->quiet || p->balancer_own,
-			s->opt->quotes != NULL ? &s->quotes : NULL, s->opt->random_quote, now };
-
-		child_run(&job);
-	}
+	pid = child_start(&(struct child_job){ fd, p, &s->msg, s->opt->timeout,
+		s->opt->quiet || p->balancer_own, s->opt->quotes != NULL ? &s->quotes : NULL,
+		s->opt->random_quote, now });
 	if (pid < 0) {
 		char who[PEER_TEXT_MAX];
 

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "text.h"
+#include "util.h"
 
 #define SECONDS_PER_DAY 86400
 /* Time zones change their offset at most once in this long. */
@@ -58,7 +59,7 @@ stamp_forget(void)
 
 /* Month, day and time of day of a count of seconds since 1970-01-01 00:00 (days to a civil
  * date after H. Hinnant's days_from_civil inverse, for the proleptic Gregorian calendar). */
-static void
+CHILD_CODE static void
 civil(int64_t t, struct tm *tm)
 {
 	int64_t days = t / SECONDS_PER_DAY, secs = t % SECONDS_PER_DAY, era, doe, yoe, doy, mp;
@@ -80,7 +81,7 @@ civil(int64_t t, struct tm *tm)
 	tm->tm_sec = (int)(secs % 60);
 }
 
-void
+CHILD_CODE void
 stamp_append(struct text *t, time_t now)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";

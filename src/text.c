@@ -1,8 +1,10 @@
 #include "text.h"
 
+#include "util.h"
+
 /* Plain loops, no library calls: a child running these touches only this file's code. */
 
-void
+CHILD_CODE void
 text_init(struct text *t, char *buf, size_t cap)
 {
 	t->buf = buf;
@@ -12,7 +14,7 @@ text_init(struct text *t, char *buf, size_t cap)
 	buf[0] = '\0';
 }
 
-void
+CHILD_CODE void
 text_char(struct text *t, char c)
 {
 	if (t->len + 1 >= t->cap) {
@@ -23,21 +25,21 @@ text_char(struct text *t, char c)
 	t->buf[t->len] = '\0';
 }
 
-void
+CHILD_CODE void
 text_str(struct text *t, const char *s)
 {
 	while (*s != '\0' && !t->cut)
 		text_char(t, *s++);
 }
 
-void
+CHILD_CODE void
 text_mem(struct text *t, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n && !t->cut; i++)
 		text_char(t, s[i]);
 }
 
-void
+CHILD_CODE void
 text_uint(struct text *t, uint64_t v, unsigned width, char pad)
 {
 	char digits[20];

@@ -17,7 +17,8 @@
  *   linger         the greeting, shutdown, read until the client closes (at
  *                  most 10 s), close: the lingering close
  *   linger-syslog  as linger, then one line per connection to syslog through
- *                  a datagram socket on /dev/log that the master opened once
+ *                  a datagram socket on /dev/log that the master opened once,
+ *                  formatted as hello-server's child formats its own
  *
  * Deliberately absent: limits, access lists, signal handling beyond reaping.
  * The master reaps its children (rather than letting the kernel do it), so
@@ -33,12 +34,16 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "stamp.h"
+#include "text.h"
 
 #define GREETING "Hello World!\r\n"
 #define LINGER_MS 10000
@@ -112,75 +117,34 @@ open_syslog(void)
 	}
 }
 
-/* Digits of v at p, returns the end. */
-static char *
-put_uint(char *p, unsigned long v)
-{
-	char digits[24];
-	size_t n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	while (n > 0)
-		*p++ = digits[--n];
-	return p;
-}
-
-static char *
-put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return p + n;
-}
-
-static char *
-put_2digits(char *p, int v, char pad)
-{
-	*p++ = v >= 10 ? (char)('0' + v / 10) : pad;
-	*p++ = (char)('0' + v % 10);
-	return p;
-}
-
 /* "<30>Dec  6 05:09:14 floor[PID]: 127.0.0.1 port N: sent 14 bytes, discarded N bytes,
- * closed by peer", formatted by hand: the floor of what a log line costs a child. */
+ * closed by peer": built as hello-server's child builds its line (text.h, stamp.h), without
+ * printf or localtime(3), the floor of what a log line costs a child. */
 static void
 log_line(const struct sockaddr_in *peer, unsigned long discarded)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	const unsigned char *a = (const unsigned char *)&peer->sin_addr;
-	char line[160], *p = line;
-	time_t now = time(NULL);
-	struct tm tm;
+	char line[160];
+	struct timespec now;
+	struct text t;
 
-	localtime_r(&now, &tm);
-	p = put_str(p, "<30>");
-	memcpy(p, months + 3 * tm.tm_mon, 3);
-	p += 3;
-	*p++ = ' ';
-	p = put_2digits(p, tm.tm_mday, ' ');
-	*p++ = ' ';
-	p = put_2digits(p, tm.tm_hour, '0');
-	*p++ = ':';
-	p = put_2digits(p, tm.tm_min, '0');
-	*p++ = ':';
-	p = put_2digits(p, tm.tm_sec, '0');
-	p = put_str(p, " floor[");
-	p = put_uint(p, (unsigned long)getpid());
-	p = put_str(p, "]: ");
+	clock_gettime(CLOCK_REALTIME, &now);
+	text_init(&t, line, sizeof(line));
+	text_str(&t, "<30>");
+	stamp_append(&t, now.tv_sec);
+	text_str(&t, " floor[");
+	text_uint(&t, (uint64_t)getpid(), 0, ' ');
+	text_str(&t, "]: ");
 	for (int i = 0; i < 4; i++) {
-		p = put_uint(p, a[i]);
-		*p++ = i < 3 ? '.' : ' ';
+		text_uint(&t, a[i], 0, ' ');
+		text_char(&t, i < 3 ? '.' : ' ');
 	}
-	p = put_str(p, "port ");
-	p = put_uint(p, ntohs(peer->sin_port));
-	p = put_str(p, ": sent 14 bytes, discarded ");
-	p = put_uint(p, discarded);
-	p = put_str(p, " bytes, closed by peer");
-	send(log_sock, line, (size_t)(p - line), MSG_NOSIGNAL);
+	text_str(&t, "port ");
+	text_uint(&t, ntohs(peer->sin_port), 0, ' ');
+	text_str(&t, ": sent 14 bytes, discarded ");
+	text_uint(&t, discarded, 0, ' ');
+	text_str(&t, " bytes, closed by peer");
+	send(log_sock, line, t.len, MSG_NOSIGNAL);
 }
 
 /* Reads until the client closes or LINGER_MS pass; the bytes it read. */
@@ -245,7 +209,7 @@ main(int argc, char **argv)
 	if (argc > 3)
 		duty = parse_duty(argv[3]);
 	if (duty == LINGER_SYSLOG) {
-		tzset(); /* once: a child's localtime_r then reads no time zone file */
+		tzset();
 		open_syslog();
 	}
 	sigemptyset(&sa.sa_mask);
@@ -263,6 +227,8 @@ main(int argc, char **argv)
 			perror("floor: accept");
 			return 71;
 		}
+		if (duty == LINGER_SYSLOG)
+			stamp_refresh(time(NULL)); /* as hello-server's master does */
 		switch (fork()) {
 		case 0:
 			greet(fd, &peer);
