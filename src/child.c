@@ -57,7 +57,7 @@ keep_only(int client, int log)
 CHILD_CODE static const char *
 pick_quote(const struct child_job *job, size_t *len)
 {
-	const struct quotes *q = job->quotes;
+	const struct quotes *q = &job->quotes;
 	int64_t day;
 	uint32_t i;
 
@@ -74,7 +74,7 @@ pick_quote(const struct child_job *job, size_t *len)
 CHILD_CODE static void
 greet_with_quote(const struct child_job *job, int64_t deadline, struct greet_result *r)
 {
-	const struct message *m = job->msg;
+	const struct message *m = &job->msg;
 	char small[1024], *buf;
 	size_t qlen;
 	const char *quote = pick_quote(job, &qlen);
@@ -147,10 +147,10 @@ child_run(const struct child_job *job)
 	 * a header that came after that deadline still leaves its line a second. */
 	log_child(deadline_latest(deadline, job->now) + 1000);
 	set_title(job->peer);
-	if (job->quotes != NULL)
+	if (job->with_quotes)
 		greet_with_quote(job, deadline, &r);
 	else
-		greet(job->fd, job->msg->data, job->msg->len, deadline, &r);
+		greet(job->fd, job->msg.data, job->msg.len, deadline, &r);
 	log_child(deadline_earliest(mono_ms() + LOG_WAIT_AFTER_MS, deadline + 1000));
 	if (!job->quiet || r.end == GREET_ERROR)
 		log_end(job, &r, mono_ms() - start);

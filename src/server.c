@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -20,6 +21,7 @@
 #include "deadline.h"
 #include "log.h"
 #include "master.h"
+#include "nofork.h"
 #include "reload.h"
 #include "stamp.h"
 #include "util.h"
@@ -117,9 +119,10 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 		return;
 	}
 	stamp_refresh(time(NULL)); /* the child's log line then needs no localtime(3) */
-	pid = child_start(&(struct child_job){ fd, p, &s->greeting.msg, s->opt->timeout,
-		s->opt->quiet || p->balancer_own, greeting_quotes(&s->greeting),
-		s->opt->random_quote, now });
+	pid = child_start(&(struct child_job){ .fd = fd, .peer = p, .msg = s->greeting.msg,
+		.timeout = s->opt->timeout, .quiet = s->opt->quiet || p->balancer_own,
+		.with_quotes = greeting_quotes(&s->greeting) != NULL,
+		.quotes = s->greeting.quotes, .random_quote = s->opt->random_quote, .now = now });
 	if (pid < 0) {
 		fork_failed(s, p, now);
 	} else {
@@ -450,7 +453,8 @@ reload_greeting(struct server *s, struct reload_waiters *waiters)
 static void
 handle_signals(struct server *s, int64_t now)
 {
-	struct signalfd_siginfo si[16];
+	/* Few: at most one of each signal is pending, and the frame stays shallow (see spawn). */
+	struct signalfd_siginfo si[4];
 	struct reload_waiters waiters = { .n = 0 };
 	bool chld = false, hup = false, usr1 = false;
 	int stop = 0, stops = 0;
@@ -581,27 +585,24 @@ dispatch(struct server *s, size_t n, int64_t now)
 }
 
 /* The poll set's room: the signal descriptor, the listeners, and every pending header; one
- * block for the descriptors and their records. Allocated last, as the loop starts. */
+ * block for the descriptors and their records. Allocated last, as the loop starts, where
+ * fork leaves it out: poll writes it on every round. */
 static bool
 alloc_pollset(struct server *s)
 {
 	size_t room = 1 + s->nlisteners + (s->pending != NULL ? s->opt->max_children : 0);
 
-	s->pollset = calloc(room, sizeof(*s->pollset) + sizeof(*s->watch));
+	s->pollset = nofork_calloc(room, sizeof(*s->pollset) + sizeof(*s->watch));
 	if (s->pollset == NULL)
 		return false;
 	s->watch = (struct watch *)(s->pollset + room);
 	return true;
 }
 
-int
-server_run(struct server *s)
+/* The loop, and every frame below it up to fork's: about 2 KiB. */
+static __attribute__((noinline)) int
+loop(struct server *s)
 {
-	if (!alloc_pollset(s)) {
-		log_msg(LOG_ERR, "out of memory");
-		return EX_OSERR;
-	}
-	notify_send(&s->notify, "READY=1");
 	for (;;) {
 		int64_t now = mono_ms(), due;
 		bool paused, accepting;
@@ -630,4 +631,31 @@ server_run(struct server *s)
 	}
 	status_log_exit(&s->status);
 	return s->stop.exit_code;
+}
+
+/* Runs the loop from the top of a page of the stack: its frames, fork's included, then lie on
+ * that one page, wherever the kernel put the stack's top. Each page the master writes while a
+ * child still shares it is copied for the master (a page fault), and it writes its frames
+ * between every two forks: on two pages, that would be two faults per connection. */
+static int
+loop_from_the_top_of_a_page(struct server *s)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* Down past the start of this page, a little further for the call's own words. */
+	char *below = __builtin_alloca((here & (page - 1)) + 128);
+
+	__asm__ volatile("" : : "r"(below) : "memory"); /* kept, though never read */
+	return loop(s);
+}
+
+int
+server_run(struct server *s)
+{
+	if (!alloc_pollset(s)) {
+		log_msg(LOG_ERR, "out of memory");
+		return EX_OSERR;
+	}
+	notify_send(&s->notify, "READY=1");
+	return loop_from_the_top_of_a_page(s);
 }
