@@ -474,11 +474,11 @@ own_counts() {
 	echo "${f[7]} $csw"
 }
 
-# "MINFLT CSW" that counted wrote for ROLE: the server and every child it reaped.
+# "MINFLT CSW CPU_US" that counted wrote for ROLE: the server and every child it reaped.
 counted_total() {
 	local line
 	line=$(<"$out/$1.rusage") || return 1
-	echo "$(field minflt "$line") $(($(field nvcsw "$line") + $(field nivcsw "$line")))"
+	echo "$(field minflt "$line") $(($(field nvcsw "$line") + $(field nivcsw "$line"))) $(field cpu_us "$line")"
 }
 
 # Field KEY of a RESULT line.
@@ -498,17 +498,17 @@ median() {
 
 # One server, RUNS times: start, one measured run, stop. Leaves a summary line in
 # DIR/NAME.row: "NAME conn_per_s p50 p99 errors master_faults child_faults master_csw
-# child_csw note" (counts per connection; "na" where not measured).
+# child_csw cpu_us note" (counts per connection; "na" where not measured).
 measure() {
 	local name=$1 why run line ok st note="" tag logged before after whole
-	local b_flt b_csw a_flt a_csw t_flt t_csw
+	local b_flt b_csw a_flt a_csw t_flt t_csw t_cpu
 	local runsfile="$out/$name.runs" countsfile="$out/$name.counts"
 	: >"$runsfile"
 	: >"$countsfile"
 	why=$(unavailable "$name")
 	if [[ -n $why ]]; then
 		say "$name: $why"
-		printf '%s\tna\tna\tna\tna\tna\tna\tna\tna\t%s\n' "$name" "$why" >"$out/$name.row"
+		printf '%s\tna\tna\tna\tna\tna\tna\tna\tna\tna\t%s\n' "$name" "$why" >"$out/$name.row"
 		return 0
 	fi
 	tag=$(logs_as "$name")
@@ -556,9 +556,10 @@ measure() {
 		if [[ -n $after ]] && whole=$(counted_total "$name"); then
 			read -r b_flt b_csw <<<"$before"
 			read -r a_flt a_csw <<<"$after"
-			read -r t_flt t_csw <<<"$whole"
-			printf '%s %s %s %s %s %s\n' $((a_flt - b_flt)) $((a_csw - b_csw)) \
-				$((t_flt - a_flt)) $((t_csw - a_csw)) "$ok" $((ok + 1)) >>"$countsfile"
+			read -r t_flt t_csw t_cpu <<<"$whole"
+			printf '%s %s %s %s %s %s %s\n' $((a_flt - b_flt)) $((a_csw - b_csw)) \
+				$((t_flt - a_flt)) $((t_csw - a_csw)) "$ok" $((ok + 1)) "$t_cpu" \
+				>>"$countsfile"
 		fi
 	done
 	summarize "$name" "$runsfile" "$countsfile" "$note" >"$out/$name.row"
@@ -574,10 +575,10 @@ summarize() {
 	errors=$(while read -r line; do field errors "$line"; done <"$runsfile" |
 		awk '{ s += $1 } END { print s + 0 }')
 	# Sums over the runs, then per connection.
-	counts=$(awk '{ mf += $1; ms += $2; cf += $3; cs += $4; n += $5; cn += $6 }
+	counts=$(awk '{ mf += $1; ms += $2; cf += $3; cs += $4; n += $5; cn += $6; cpu += $7 }
 		END {
-			if (n == 0 || cn == 0) { print "na\tna\tna\tna"; exit }
-			printf "%.2f\t%.2f\t%.2f\t%.2f\n", mf / n, cf / cn, ms / n, cs / cn
+			if (n == 0 || cn == 0) { print "na\tna\tna\tna\tna"; exit }
+			printf "%.2f\t%.2f\t%.2f\t%.2f\t%.0f\n", mf / n, cf / cn, ms / n, cs / cn, cpu / cn
 		}' "$countsfile")
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${med[conn_per_s]:-na}" "${med[p50_ms]:-na}" \
 		"${med[p99_ms]:-na}" "$errors" "$counts" "$note"
@@ -617,24 +618,24 @@ row_field() {
 table() {
 	local name base
 	base=$(row_field floor 2)
-	echo "| server | conn/s | p50 ms | p99 ms | errors | master faults/conn | child faults/conn | master switches/conn | child switches/conn | conn/s vs floor |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	echo "| server | conn/s | p50 ms | p99 ms | errors | master faults/conn | child faults/conn | master switches/conn | child switches/conn | CPU µs/conn | conn/s vs floor |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for name in "${servers[@]}"; do
 		awk -F '\t' -v label="$(label "$name")" -v base="$base" '
 		function ratio(a, b) { return (a == "na" || b == "na" || b == 0) ? "–" : sprintf("%.2f", a / b) }
 		function num(v, fmt) { return (v == "na" || v == "") ? "–" : sprintf(fmt, v) }
 		{
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-				label ($10 == "" ? "" : " — " $10), num($2, "%.0f"), num($3, "%.2f"),
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				label ($11 == "" ? "" : " — " $11), num($2, "%.0f"), num($3, "%.2f"),
 				num($4, "%.2f"), ($5 == "na" ? "–" : $5), num($6, "%.2f"), num($7, "%.2f"),
-				num($8, "%.2f"), num($9, "%.2f"), ratio($2, base)
+				num($8, "%.2f"), num($9, "%.2f"), num($10, "%.0f"), ratio($2, base)
 		}' "$out/$name.row"
 	done
 }
 
 # The issue's targets, side by side with what this run measured (nothing is asserted).
 targets() {
-	local q_mf q_cf f_mf f_cf q_rate rate linger syslog
+	local q_mf q_cf f_mf f_cf q_rate rate linger syslog q_cpu cpu linger_cpu syslog_cpu
 	q_mf=$(row_field hello-server-q 6)
 	q_cf=$(row_field hello-server-q 7)
 	f_mf=$(row_field floor 6)
@@ -643,8 +644,13 @@ targets() {
 	rate=$(row_field hello-server 2)
 	linger=$(row_field floor-linger 2)
 	syslog=$(row_field floor-linger-syslog 2)
+	q_cpu=$(row_field hello-server-q 10)
+	cpu=$(row_field hello-server 10)
+	linger_cpu=$(row_field floor-linger 10)
+	syslog_cpu=$(row_field floor-linger-syslog 10)
 	awk -v q_mf="$q_mf" -v q_cf="$q_cf" -v f_mf="$f_mf" -v f_cf="$f_cf" -v q_rate="$q_rate" \
-		-v rate="$rate" -v linger="$linger" -v syslog="$syslog" '
+		-v rate="$rate" -v linger="$linger" -v syslog="$syslog" -v q_cpu="$q_cpu" -v cpu="$cpu" \
+		-v linger_cpu="$linger_cpu" -v syslog_cpu="$syslog_cpu" '
 	function na(v) { return v == "na" || v == "" }
 	function diff(a, b) { return (na(a) || na(b)) ? "–" : sprintf("%+.2f", a - b) }
 	function ratio(a, b) { return (na(a) || na(b) || b == 0) ? "–" : sprintf("%.2f", a / b) }
@@ -655,6 +661,8 @@ targets() {
 		printf "| child faults/conn: hello-server -q less the floor | %s | ≤ +3 |\n", diff(q_cf, f_cf)
 		printf "| conn/s: hello-server -q / floor + lingering close | %s | ≥ 0.90 |\n", ratio(q_rate, linger)
 		printf "| conn/s: hello-server / floor + lingering close + a syslog line | %s | ≥ 0.80 |\n", ratio(rate, syslog)
+		printf "| CPU per connection: floor + lingering close / hello-server -q | %s | (≥ 0.90) |\n", ratio(linger_cpu, q_cpu)
+		printf "| CPU per connection: floor + lingering close + a syslog line / hello-server | %s | (≥ 0.80) |\n", ratio(syslog_cpu, cpu)
 	}'
 }
 
@@ -693,7 +701,7 @@ EOF
 # hello-server and the floors served everything (where they could run) with their counts
 # measured. Values are never judged.
 smoke_check() {
-	local name rate errors cells fail=0 column mf cf ms cs
+	local name rate errors cells fail=0 column mf cf ms cs cpu
 	for name in "${servers[@]}"; do
 		if [[ ! -s $out/$name.row ]]; then
 			say "smoke: no row for $name"
@@ -701,21 +709,21 @@ smoke_check() {
 			continue
 		fi
 		cells=$(awk -F '\t' '{ print NF }' "$out/$name.row")
-		((cells == 10)) || { say "smoke: $name: $cells fields, not 10"; fail=1; }
+		((cells == 11)) || { say "smoke: $name: $cells fields, not 11"; fail=1; }
 	done
 	for column in "conn/s" "master faults/conn" "child faults/conn" "master switches/conn" \
-		"child switches/conn"; do
+		"child switches/conn" "CPU µs/conn"; do
 		head -n 5 "$out/bench.md" | grep -q -F "| $column |" ||
 			{ say "smoke: no column '$column'"; fail=1; }
 	done
 	for name in hello-server hello-server-q floor floor-linger floor-linger-syslog; do
 		[[ -z $(unavailable "$name") ]] || continue
-		IFS=$'\t' read -r _ rate _ _ errors mf cf ms cs _ <"$out/$name.row"
+		IFS=$'\t' read -r _ rate _ _ errors mf cf ms cs cpu _ <"$out/$name.row"
 		if [[ $rate == na || $errors != 0 ]]; then
 			say "smoke: $name: conn/s $rate, errors $errors"
 			fail=1
 		fi
-		if [[ $mf == na || $cf == na || $ms == na || $cs == na ]]; then
+		if [[ $mf == na || $cf == na || $ms == na || $cs == na || $cpu == na ]]; then
 			say "smoke: $name: counts not measured"
 			fail=1
 		fi

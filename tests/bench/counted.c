@@ -1,12 +1,12 @@
 /*
  * counted: runs a server and, once it has ended, says what it and every child it reaped
- * cost: minor page faults and context switches, from wait4's rusage. /proc shows a process's
+ * cost: minor page faults, context switches and CPU time, from wait4's rusage. /proc shows a process's
  * own counts and its reaped children's faults (cminflt), but not their context switches.
  *
  * usage: counted PIDFILE OUTFILE COMMAND [ARG...]
  * Writes the command's pid and a newline to PIDFILE before the command starts (the command
  * runs in a child that execs it; signals go to that pid), and when it has ended one line to
- * OUTFILE: "minflt=N nvcsw=N nivcsw=N". Exits with the command's status, or 128 + the
+ * OUTFILE: "minflt=N nvcsw=N nivcsw=N cpu_us=N" (user and system time). Exits with the command's status, or 128 + the
  * signal that ended it.
  */
 
@@ -40,6 +40,7 @@ int
 main(int argc, char **argv)
 {
 	struct rusage ru;
+	long long cpu_us;
 	FILE *out;
 	pid_t pid;
 	int status;
@@ -66,8 +67,11 @@ main(int argc, char **argv)
 		}
 	}
 	out = fopen(argv[2], "w");
-	if (out == NULL || fprintf(out, "minflt=%ld nvcsw=%ld nivcsw=%ld\n", ru.ru_minflt,
-				   ru.ru_nvcsw, ru.ru_nivcsw) < 0 ||
+	cpu_us = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+		ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+	if (out == NULL ||
+		fprintf(out, "minflt=%ld nvcsw=%ld nivcsw=%ld cpu_us=%lld\n", ru.ru_minflt,
+			ru.ru_nvcsw, ru.ru_nivcsw, cpu_us) < 0 ||
 		fclose(out) != 0) {
 		perror("counted: output file");
 		return 71;
