@@ -1,10 +1,10 @@
 #include "child.h"
 
 #include <signal.h>
-#include <sys/syscall.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 

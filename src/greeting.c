@@ -92,8 +92,10 @@ reload_quotes(struct greeting *g)
 	char err[512];
 	int rc;
 
-	tzset(); /* a time zone changed in /etc/localtime moves the quotes' midnight */
-	stamp_forget(); /* and the offset of the log lines' time stamps */
+	/* A time zone changed in /etc/localtime moves the quotes' midnight, and the offset of
+	 * the log lines' time stamps. */
+	tzset();
+	stamp_forget();
 	if ((rc = quotes_load(g->opt->quotes, &fresh, err, sizeof(err))) != 0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old quotes: %s", err);
 		return rc;

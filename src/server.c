@@ -6,8 +6,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -112,6 +112,17 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 	/* The balancer's own connections count against no source: they get a key of their own
 	 * that no client can have. */
 	static const struct srckey none = { { 0 } };
+	struct child_job job = {
+		.fd = fd,
+		.peer = p,
+		.msg = s->greeting.msg,
+		.timeout = s->opt->timeout,
+		.quiet = s->opt->quiet || p->balancer_own,
+		.with_quotes = greeting_quotes(&s->greeting) != NULL,
+		.quotes = s->greeting.quotes,
+		.random_quote = s->opt->random_quote,
+		.now = now,
+	};
 	pid_t pid;
 
 	if (children_count(s->children) >= s->max_children) {
@@ -119,10 +130,7 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 		return;
 	}
 	stamp_refresh(time(NULL)); /* the child's log line then needs no localtime(3) */
-	pid = child_start(&(struct child_job){ .fd = fd, .peer = p, .msg = s->greeting.msg,
-		.timeout = s->opt->timeout, .quiet = s->opt->quiet || p->balancer_own,
-		.with_quotes = greeting_quotes(&s->greeting) != NULL,
-		.quotes = s->greeting.quotes, .random_quote = s->opt->random_quote, .now = now });
+	pid = child_start(&job);
 	if (pid < 0) {
 		fork_failed(s, p, now);
 	} else {

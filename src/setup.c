@@ -12,8 +12,8 @@
 
 #include "config.h"
 #include "log.h"
-#include "nofork.h"
 #include "master.h"
+#include "nofork.h"
 #include "privdrop.h"
 #include "proctitle.h"
 #include "server.h"

@@ -34,8 +34,8 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stdint.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
