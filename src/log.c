@@ -98,7 +98,7 @@ install_socket(int fd, int type)
 CHILD_CODE static bool
 connect_as(int type)
 {
-	static const struct timeval slice = { .tv_usec = LOG_SEND_SLICE_MS * 1000 };
+	static const struct timeval slice = { .tv_usec = LOG_SEND_SLICE_MS * 1000L };
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), saved;
 
 	if (fd < 0)

@@ -86,12 +86,14 @@ stamp_append(struct text *t, time_t now)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	struct tm tm = { .tm_mday = 1 };
+	size_t month;
 
 	if (now >= known.from && now < known.until)
 		civil((int64_t)now + known.offset, &tm);
 	else
 		localtime_r(&now, &tm);
-	text_mem(t, months + 3 * (tm.tm_mon >= 0 && tm.tm_mon < 12 ? tm.tm_mon : 0), 3);
+	month = tm.tm_mon >= 0 && tm.tm_mon < 12 ? (size_t)tm.tm_mon : 0;
+	text_mem(t, months + 3 * month, 3);
 	text_char(t, ' ');
 	text_uint(t, (unsigned)tm.tm_mday, 2, ' ');
 	text_char(t, ' ');

@@ -38,7 +38,7 @@ daemon=${HELLO_SERVER:-}
 load=${HELLO_LOAD:-}
 floor=${BENCH_FLOOR:-}
 counted=${BENCH_COUNTED:-}
-total=${BENCH_TOTAL:-20000}
+total=${BENCH_TOTAL:-10000}
 concurrency=${BENCH_CONCURRENCY:-32}
 runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-bench-out}
@@ -56,7 +56,7 @@ usage: bench.sh -d HELLO_SERVER -l HELLO_LOAD -f FLOOR -k COUNTED [-n TOTAL]
   -l, --load PATH         hello-load binary              (env HELLO_LOAD)
   -f, --floor PATH        floor binary                   (env BENCH_FLOOR)
   -k, --counted PATH      counted binary                 (env BENCH_COUNTED)
-  -n, --total N           connections per run, default 20000   (env BENCH_TOTAL)
+  -n, --total N           connections per run, default 10000   (env BENCH_TOTAL)
   -c, --concurrency C     clients at once, default 32          (env BENCH_CONCURRENCY)
   -r, --runs N            runs per server, default 5           (env BENCH_RUNS)
   -o, --out DIR           output directory, default bench-out  (env BENCH_OUT)
