@@ -14,6 +14,7 @@
 #include "log.h"
 #include "proctitle.h"
 #include "qotd.h"
+#include "stamp.h"
 #include "text.h"
 #include "util.h"
 
@@ -58,14 +59,20 @@ CHILD_CODE static const char *
 pick_quote(const struct child_job *job, size_t *len)
 {
 	const struct quotes *q = &job->quotes;
-	int64_t day;
-	uint32_t i;
+	struct timespec now;
+	int64_t day = INT64_MIN;
 
-	if (job->random_quote || (day = qotd_local_day(time(NULL))) == INT64_MIN)
-		i = qotd_random_index(q->count);
-	else
-		i = qotd_day_index(day, q->count);
-	return quote_text(q, i, len);
+	if (!job->random_quote) {
+		/* The day from the offset the master keeps known (stamp.h); localtime(3), with its
+		 * many pages, only where it is not. */
+		clock_gettime(CLOCK_REALTIME, &now);
+		day = stamp_local_day(now.tv_sec);
+		if (day == INT64_MIN)
+			day = qotd_local_day(now.tv_sec);
+	}
+	return quote_text(q,
+		day == INT64_MIN ? qotd_random_index(q->count) : qotd_day_index(day, q->count),
+		len);
 }
 
 /* The message, then the quote: one buffer, so that both leave in one segment when they fit. A

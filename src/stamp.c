@@ -81,6 +81,17 @@ civil(int64_t t, struct tm *tm)
 	tm->tm_sec = (int)(secs % 60);
 }
 
+CHILD_CODE int64_t
+stamp_local_day(time_t now)
+{
+	int64_t local = (int64_t)now + known.offset;
+
+	if (now < known.from || now >= known.until)
+		return INT64_MIN;
+	/* Rounded down, before 1970 too. */
+	return (local - (local < 0 ? SECONDS_PER_DAY - 1 : 0)) / SECONDS_PER_DAY;
+}
+
 CHILD_CODE void
 stamp_append(struct text *t, time_t now)
 {

@@ -6,6 +6,7 @@
 #ifndef HELLO_STAMP_H
 #define HELLO_STAMP_H
 
+#include <stdint.h>
 #include <time.h>
 
 struct text;
@@ -17,6 +18,10 @@ void stamp_refresh(time_t now);
 
 /* After tzset(3) read another time zone: what was known is known no longer. */
 void stamp_forget(void);
+
+/* Days from 1970-01-01 to now's local date, as qotd_local_day says, or INT64_MIN where the
+ * offset is not known: for a child picking the quote of the day without localtime(3). */
+int64_t stamp_local_day(time_t now);
 
 /* now as "Mmm dd hh:mm:ss" (the C locale's "%b %e %H:%M:%S"), local time. */
 void stamp_append(struct text *t, time_t now);

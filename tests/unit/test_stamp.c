@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qotd.h"
 #include "runner.h"
 #include "stamp.h"
 #include "text.h"
@@ -63,15 +64,24 @@ START_TEST(stamps_match_strftime_through_a_year)
 	use_zone(zones[_i]);
 	for (time_t t0 = start; t0 < start + 365 * 86400; t0 += 3600) {
 		time_t step = offset_at(t0) == offset_at(t0 + 3599) ? 599 : 1;
+		int64_t day;
 
 		stamp_refresh(t0);
-		for (time_t t = t0; t < t0 + 3600; t += step)
+		for (time_t t = t0; t < t0 + 3600; t += step) {
 			expect_like_strftime(t);
+			day = stamp_local_day(t);
+			/* Unknown only past a change of offset, which the master has not seen. */
+			if (day == INT64_MIN)
+				ck_assert_int_ne(offset_at(t), offset_at(t0));
+			else
+				ck_assert_int_eq(day, qotd_local_day(t));
+		}
 	}
 }
 END_TEST
 
-/* Before the master has looked, and after it forgot, localtime answers. */
+/* Before the master has looked, and after it forgot, localtime answers (and the day is not
+ * known). */
 START_TEST(unknown_offsets_fall_back)
 {
 	use_zone("Europe/Berlin");
@@ -79,6 +89,7 @@ START_TEST(unknown_offsets_fall_back)
 	stamp_refresh(1648342800 - 1800);
 	stamp_forget();
 	expect_like_strftime(1648342800 + 60);
+	ck_assert_int_eq(stamp_local_day(1648342800 + 60), INT64_MIN);
 }
 END_TEST
 
