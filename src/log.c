@@ -99,7 +99,7 @@ CHILD_CODE static bool
 connect_as(int type)
 {
 	static const struct timeval slice = { .tv_usec = LOG_SEND_SLICE_MS * 1000L };
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), saved;
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), saved, flags;
 
 	if (fd < 0)
 		return false;
@@ -111,7 +111,8 @@ connect_as(int type)
 	}
 	/* Connected without waiting; from now on a send blocks unless it says MSG_DONTWAIT, as
 	 * the master's always do, and a child's that waits does so a slice at a time. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if ((flags = fcntl(fd, F_GETFL)) >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &slice, sizeof(slice));
 	install_socket(fd, type);
 	return true;

@@ -55,7 +55,7 @@ offset_at(time_t t)
 	return tm.tm_gmtoff;
 }
 
-/* Hour by hour through 2022, the master looking again at the start of each: ten minutes apart
+/* Hour by hour through 2022, the master looking again at the start of each: half an hour apart
  * within the hour, and every second of an hour in which the offset changes. */
 START_TEST(stamps_match_strftime_through_a_year)
 {
@@ -63,7 +63,7 @@ START_TEST(stamps_match_strftime_through_a_year)
 
 	use_zone(zones[_i]);
 	for (time_t t0 = start; t0 < start + 365 * 86400; t0 += 3600) {
-		time_t step = offset_at(t0) == offset_at(t0 + 3599) ? 599 : 1;
+		time_t step = offset_at(t0) == offset_at(t0 + 3599) ? 1799 : 1;
 		int64_t day;
 
 		stamp_refresh(t0);
