@@ -71,7 +71,9 @@ back_off(struct server *s, int *backoff_ms, int64_t now)
 		*backoff_ms *= 2;
 }
 
-static void
+/* Out of line, as fork_failed: their buffers on the stack of every admission would deepen the
+ * stack each connection's fork makes the master fault on, page by page. */
+static __attribute__((noinline)) void
 refuse(struct server *s, int fd, enum event kind, const struct peer *p, int64_t now,
 	const char *why)
 {
@@ -92,7 +94,7 @@ refuse_for(struct server *s, int fd, enum verdict v, const struct peer *p, int64
 		admission_reason(&s->admission, v, why, sizeof(why)));
 }
 
-static void
+static __attribute__((noinline)) void
 fork_failed(struct server *s, const struct peer *p, int64_t now)
 {
 	char who[PEER_TEXT_MAX];

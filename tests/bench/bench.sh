@@ -215,7 +215,7 @@ syslog_lines() {
 
 # Waits until the receiver has written at least WANT connection lines from TAG, so one
 # server's log backlog does not steal CPU from the next measurement: follows the file as
-# the receiver writes it, for at most 15 s.
+# the receiver writes it, until 15 s pass without a new line.
 await_syslog() {
 	local tag=$1 want=$2 have
 	[[ -n $syslog_pid ]] || return 0
@@ -530,7 +530,7 @@ measure() {
 		say "$name run $run/$runs: $(field conn_per_s "$line") conn/s, p99 $(field p99_ms "$line") ms, errors $(field errors "$line")"
 		# the stragglers would otherwise still run when the counts are read
 		await_children "${backend_pid:-$server_pid}" 20 ||
-			say "$name: children still running 20 s after the run"
+			say "$name: no child of it ended for 20 s after the run"
 		after=
 		[[ -z $before ]] || after=$(own_counts "$server_pid") || after=
 		# the connection lines, and the one of wait_serving's probe
