@@ -251,17 +251,19 @@ free_port() {
 # Starts a server under counted: server_pid is the server, launcher_pid its counted parent.
 # ROLE names the files: ROLE.out (the server's output), ROLE.pid, ROLE.rusage.
 counted_start() {
-	local role=$1
+	local role=$1 pidfd
 	shift
-	rm -f "$out/$role.rusage"
-	: >"$out/$role.pid"
+	rm -f "$out/$role.rusage" "$out/$role.pid"
+	# counted writes the pid to a FIFO before the server starts: a read that waits for it,
+	# bounded; opened read-write so that the open itself never blocks.
+	mkfifo "$out/$role.pid"
+	exec {pidfd}<>"$out/$role.pid"
 	"$counted" "$out/$role.pid" "$out/$role.rusage" "$@" >"$out/$role.out" 2>&1 &
 	launcher_pid=$!
 	server_pid=
-	# counted writes the pid before the server starts: a wait of moments, bounded.
-	if await_line "$out/$role.pid" 10 "$launcher_pid" -E -- '^[0-9]+$'; then
-		server_pid=$(<"$out/$role.pid")
-	fi
+	read -r -t 10 -u "$pidfd" server_pid || server_pid=
+	exec {pidfd}<&-
+	[[ $server_pid =~ ^[0-9]+$ ]] || server_pid=
 }
 
 start_hello_server() {

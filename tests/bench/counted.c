@@ -4,7 +4,8 @@
  * own counts and its reaped children's faults (cminflt), but not their context switches.
  *
  * usage: counted PIDFILE OUTFILE COMMAND [ARG...]
- * Writes the command's pid and a newline to PIDFILE before the command starts (the command
+ * Writes the command's pid and a newline to PIDFILE (a file or a FIFO) before the command
+ * starts (the command
  * runs in a child that execs it; signals go to that pid), and when it has ended one line to
  * OUTFILE: "minflt=N nvcsw=N nivcsw=N cpu_us=N" (user and system time). Exits with the command's status, or 128 + the
  * signal that ended it.
@@ -21,16 +22,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* One write: PIDFILE may be a FIFO the benchmark reads from, or a regular file. */
 static void
 write_pid(const char *path, pid_t pid)
 {
-	char tmp[4096];
-	FILE *f;
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%ld\n", (long)pid);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-	/* Whole or not at all: the benchmark reads it as soon as it appears. */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
-		(f = fopen(tmp, "w")) == NULL || fprintf(f, "%ld\n", (long)pid) < 0 ||
-		fclose(f) != 0 || rename(tmp, path) != 0) {
+	if (fd < 0 || write(fd, line, (size_t)n) != n || close(fd) != 0) {
 		perror("counted: pid file");
 		_exit(71);
 	}
