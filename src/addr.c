@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "escape.h"
+#include "text.h"
 #include "util.h"
 
 static bool
@@ -367,6 +368,26 @@ sockaddr_port(const struct sockaddr *sa)
 	return ntohs(((const struct sockaddr_in *)sa)->sin_port);
 }
 
+/* As inet_ntop, without its sprintf: the master formats every client's address, and printf's
+ * deep frames would put its stack on one more page written (so copied) per connection. */
+static void
+format_ipv4(const struct in_addr *in, char *buf, size_t len)
+{
+	const unsigned char *a = (const unsigned char *)&in->s_addr;
+	struct text t;
+
+	if (len == 0)
+		return;
+	text_init(&t, buf, len);
+	for (int i = 0; i < 4; i++) {
+		if (i > 0)
+			text_char(&t, '.');
+		text_uint(&t, a[i], 0, ' ');
+	}
+	if (t.cut)
+		snprintf(buf, len, "?");
+}
+
 void
 format_host(const struct sockaddr *sa, char *buf, size_t len)
 {
@@ -376,6 +397,10 @@ format_host(const struct sockaddr *sa, char *buf, size_t len)
 	size_t used;
 
 	sockaddr_unmap(sa, &plain);
+	if (plain.ss_family == AF_INET) {
+		format_ipv4(&((const struct sockaddr_in *)&plain)->sin_addr, buf, len);
+		return;
+	}
 	if (inet_ntop(plain.ss_family, sockaddr_bytes((struct sockaddr *)&plain), buf,
 		    (socklen_t)len) == NULL) {
 		snprintf(buf, len, "?");

@@ -4,23 +4,36 @@
 
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "message.h"
 #include "peer.h"
 #include "quotes.h"
 
+/* Everything a child reads of the master's, copied out before the fork: the master's own
+ * records are in memory that fork leaves out (nofork.h). */
 struct child_job {
 	int fd; /* the accepted client, non-blocking */
+	/* On the master's stack, where the child finds it: never in the master's records, which
+	 * the child has not got. Not a copy: each byte of the master's stack between two forks is
+	 * one more chance of a page the master writes (and so copies) per connection. */
 	const struct peer *peer;
-	const struct message *msg;
-	unsigned timeout; /* seconds, for the whole life of the child */
+	struct message msg; /* its text is the master's, as it was at the fork */
+	unsigned timeout;   /* seconds, for the whole life of the child */
 	bool quiet; /* no line for an ordinary end (the balancer's own connections are never told) */
-	const struct quotes *quotes; /* NULL: the message alone */
-	bool random_quote;           /* else the quote of the day */
+	bool with_quotes;     /* else the message alone */
+	struct quotes quotes; /* with_quotes: the collection, as it was at the fork */
+	bool random_quote;    /* else the quote of the day */
+	int64_t now; /* mono_ms() in the master right before the fork: the child reads no clock
+		      * before it greets */
 };
 
 /* Keeps only the client and the log, greets, logs one line, and exits: 0 when the exchange
  * ended as clients end it (closed, reset, deadline), 1 on a failure of our own. */
 _Noreturn void child_run(const struct child_job *job);
+
+/* Forks a child that runs job: its pid, or -1 (errno set). job and what it points to are
+ * read by the child after the fork: the master's memory as it was at the fork. */
+pid_t child_start(const struct child_job *job);
 
 #endif

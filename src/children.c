@@ -9,9 +9,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "nofork.h"
+
 /* Descriptors the master may open besides those it holds for children: the connection being
  * accepted, a log socket reconnecting, the directory and file a reload reads. */
 #define DESCRIPTOR_SLACK 8
+
+/* The master writes these tables for every connection and no child reads them: in memory
+ * that fork leaves out (nofork.h), so that those writes cost no page faults. */
 
 /* Two open-addressing tables with linear probing and backward-shift deletion (no tombstones,
  * so a table that has seen a million connections probes as fast as a new one). Each has at
@@ -62,7 +67,7 @@ hash_key(const struct srckey *k)
 struct children *
 children_new(unsigned max)
 {
-	struct children *c = calloc(1, sizeof(*c));
+	struct children *c = nofork_calloc(1, sizeof(*c));
 	size_t buckets = 16;
 
 	if (c == NULL)
@@ -71,8 +76,8 @@ children_new(unsigned max)
 		buckets *= 2;
 	c->max = max;
 	c->mask = buckets - 1;
-	c->pids = calloc(buckets, sizeof(*c->pids));
-	c->sources = calloc(buckets, sizeof(*c->sources));
+	c->pids = nofork_calloc(buckets, sizeof(*c->pids));
+	c->sources = nofork_calloc(buckets, sizeof(*c->sources));
 	if (c->pids == NULL || c->sources == NULL) {
 		children_free(c);
 		return NULL;
@@ -124,10 +129,10 @@ children_free(struct children *c)
 	for (size_t i = 0; c->pids != NULL && i <= c->mask; i++)
 		if (c->pids[i].pid != 0 && c->pids[i].fd >= 0)
 			close(c->pids[i].fd);
-	free(c->links);
-	free(c->pids);
-	free(c->sources);
-	free(c);
+	nofork_free(c->links);
+	nofork_free(c->pids);
+	nofork_free(c->sources);
+	nofork_free(c);
 }
 
 static size_t
@@ -236,7 +241,7 @@ grow_links(struct children *c, int fd)
 
 	while (n <= (size_t)fd)
 		n *= 2;
-	grown = realloc(c->links, n * sizeof(*grown));
+	grown = nofork_realloc(c->links, n, sizeof(*grown));
 	if (grown == NULL)
 		return false;
 	c->links = grown;

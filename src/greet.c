@@ -3,15 +3,15 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "text.h"
 #include "util.h"
 
 /* Waits for events on fd until deadline: 1 ready, 0 deadline passed, -1 error. */
-static int
+CHILD_CODE static int
 wait_for(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
@@ -28,7 +28,7 @@ wait_for(int fd, short events, int64_t deadline)
 	}
 }
 
-static void
+CHILD_CODE static void
 end_with_errno(struct greet_result *r, int error)
 {
 	if (error == ECONNRESET || error == EPIPE || error == ETIMEDOUT) {
@@ -40,7 +40,7 @@ end_with_errno(struct greet_result *r, int error)
 }
 
 /* false when the exchange is over (r->end says why). */
-static bool
+CHILD_CODE static bool
 send_all(int fd, const char *msg, size_t len, int64_t deadline, struct greet_result *r)
 {
 	while (r->sent < len) {
@@ -69,13 +69,16 @@ send_all(int fd, const char *msg, size_t len, int64_t deadline, struct greet_res
 	return true;
 }
 
+/* Where a child throws away what its client sent. Not on the stack: a buffer there puts the
+ * frames below it on a stack page of their own, which the child would fault in on every
+ * connection; this page is written only when a client does send something. */
+static char discard[4096];
+
 /* Waits before each read: right after our FIN the client has rarely answered yet, and a read
  * would only say EAGAIN. */
-static void
+CHILD_CODE static void
 drain(int fd, int64_t deadline, struct greet_result *r)
 {
-	char buf[4096];
-
 	for (;;) {
 		int ready = wait_for(fd, POLLIN, deadline);
 		ssize_t n;
@@ -87,7 +90,7 @@ drain(int fd, int64_t deadline, struct greet_result *r)
 				end_with_errno(r, errno);
 			return;
 		}
-		n = read(fd, buf, sizeof(buf));
+		n = read(fd, discard, sizeof(discard));
 
 		if (n > 0) {
 			r->discarded += (size_t)n;
@@ -104,7 +107,7 @@ drain(int fd, int64_t deadline, struct greet_result *r)
 	}
 }
 
-void
+CHILD_CODE void
 greet(int fd, const char *msg, size_t len, int64_t deadline, struct greet_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -118,22 +121,34 @@ greet(int fd, const char *msg, size_t len, int64_t deadline, struct greet_result
 	close(fd);
 }
 
-const char *
-greet_end_text(const struct greet_result *r, char *buf, size_t len)
+CHILD_CODE void
+greet_end_append(struct text *t, const struct greet_result *r)
 {
 	switch (r->end) {
 	case GREET_PEER_CLOSED:
-		snprintf(buf, len, "closed by peer");
+		text_str(t, "closed by peer");
 		break;
 	case GREET_DEADLINE:
-		snprintf(buf, len, "deadline passed");
+		text_str(t, "deadline passed");
 		break;
 	case GREET_PEER_RESET:
-		snprintf(buf, len, "reset by peer");
+		text_str(t, "reset by peer");
 		break;
 	default:
-		snprintf(buf, len, "error: %s", strerror(r->error));
+		text_str(t, "error: ");
+		text_str(t, strerror(r->error));
 		break;
 	}
+}
+
+const char *
+greet_end_text(const struct greet_result *r, char *buf, size_t len)
+{
+	struct text t;
+
+	if (len == 0)
+		return buf;
+	text_init(&t, buf, len);
+	greet_end_append(&t, r);
 	return buf;
 }

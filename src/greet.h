@@ -28,4 +28,8 @@ void greet(int fd, const char *msg, size_t len, int64_t deadline, struct greet_r
 /* "closed by peer", "deadline passed", ..., into buf. */
 const char *greet_end_text(const struct greet_result *r, char *buf, size_t len);
 
+/* The same, appended to t: without snprintf, for a child's log line (see text.h). */
+struct text;
+void greet_end_append(struct text *t, const struct greet_result *r);
+
 #endif

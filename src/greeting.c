@@ -10,6 +10,7 @@
 
 #include "escape.h"
 #include "log.h"
+#include "stamp.h"
 #include "util.h"
 
 static int
@@ -91,7 +92,10 @@ reload_quotes(struct greeting *g)
 	char err[512];
 	int rc;
 
-	tzset(); /* a time zone changed in /etc/localtime moves the quotes' midnight */
+	/* A time zone changed in /etc/localtime moves the quotes' midnight, and the offset of
+	 * the log lines' time stamps. */
+	tzset();
+	stamp_forget();
 	if ((rc = quotes_load(g->opt->quotes, &fresh, err, sizeof(err))) != 0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old quotes: %s", err);
 		return rc;

@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "nofork.h"
 #include "notify.h"
 #include "util.h"
 
@@ -79,11 +80,14 @@ open_wildcard(struct listen_spec *spec, int backlog)
 	return open_listener((struct sockaddr *)&spec->addr, spec->len, false, backlog);
 }
 
+/* The listeners' records are the master's alone: where fork leaves them out (nofork.h), as
+ * every record a child has no pointer to must be (a leak checker in the child would see
+ * blocks no pointer reaches). */
 int
 listeners_bind(const struct listen_spec *specs, size_t nspecs, int backlog, struct listener **out,
 	size_t *nout, char *err, size_t errlen)
 {
-	struct listener *l = calloc(nspecs, sizeof(*l));
+	struct listener *l = nofork_calloc(nspecs, sizeof(*l));
 	char name[ADDR_TEXT_MAX];
 
 	*out = NULL;
@@ -145,7 +149,7 @@ check_inherited(int fd, char *name, size_t len, char *err, size_t errlen)
 int
 listeners_inherit(unsigned count, struct listener **out, size_t *nout, char *err, size_t errlen)
 {
-	struct listener *l = calloc(count, sizeof(*l));
+	struct listener *l = nofork_calloc(count, sizeof(*l));
 	int rc;
 
 	*out = NULL;
@@ -156,7 +160,7 @@ listeners_inherit(unsigned count, struct listener **out, size_t *nout, char *err
 		l[i].fd = LISTEN_FDS_START + (int)i;
 		rc = check_inherited(l[i].fd, l[i].name, sizeof(l[i].name), err, errlen);
 		if (rc != 0) {
-			free(l);
+			nofork_free(l);
 			return rc;
 		}
 	}
@@ -173,7 +177,7 @@ listeners_close(struct listener *l, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (l[i].fd >= 0)
 			close(l[i].fd);
-	free(l);
+	nofork_free(l);
 }
 
 void

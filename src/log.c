@@ -9,10 +9,13 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "stamp.h"
+#include "text.h"
 #include "util.h"
 
 #define LOG_PATH_DEFAULT "/dev/log"
@@ -22,6 +25,8 @@
 #define LOG_LINE_MAX 2048
 /* The master tries to reach an absent syslog at most this often; each line meanwhile is lost. */
 #define LOG_RETRY_MS 1000
+/* How long one blocking send of a child's may wait before the child looks at its deadline. */
+#define LOG_SEND_SLICE_MS 100
 
 /* The log socket keeps one descriptor number for the life of the process, a placeholder on
  * /dev/null while syslog cannot be reached: a reconnect replaces it in place (dup3), so every
@@ -37,9 +42,12 @@ static bool stderr_is_socket;
  * journald ties a /dev/log datagram to a unit by looking up the sender's pid, and a child has
  * usually exited by then, so `journalctl -u` would miss its line; a stream belongs to the unit. */
 static bool journal_stream;
-/* 0 in the master, which never waits to log; a child's end of life, which its waits respect. */
-static int64_t wait_until;
-static int self_pid;
+/* 0 in the master, which never waits to log; a child's end of life, which its waits respect.
+ * Thread-local, as a child writes them: in a static program the thread-local block shares its
+ * page with the thread's own record, where fork already wrote the child's thread id, so the
+ * child copies no page of the program's data for them. */
+static _Thread_local int64_t wait_until;
+static _Thread_local int self_pid;
 
 /* Lines lost, counted by the master and every child alike: a page shared across fork. */
 struct log_losses {
@@ -49,7 +57,7 @@ struct log_losses {
 static struct log_losses own_losses;
 static struct log_losses *losses = &own_losses;
 
-static void
+CHILD_CODE static void
 count_loss(bool to_syslog)
 {
 	__atomic_add_fetch(to_syslog ? &losses->syslog : &losses->stderr, 1, __ATOMIC_RELAXED);
@@ -72,7 +80,7 @@ wait_writable(int fd)
 	return false;
 }
 
-static void
+CHILD_CODE static void
 install_socket(int fd, int type)
 {
 	if (sock < 0) {
@@ -87,10 +95,11 @@ install_socket(int fd, int type)
 	connected = true;
 }
 
-static bool
+CHILD_CODE static bool
 connect_as(int type)
 {
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), saved;
+	static const struct timeval slice = { .tv_usec = LOG_SEND_SLICE_MS * 1000L };
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), saved, flags;
 
 	if (fd < 0)
 		return false;
@@ -100,12 +109,17 @@ connect_as(int type)
 		errno = saved;
 		return false;
 	}
+	/* Connected without waiting; from now on a send blocks unless it says MSG_DONTWAIT, as
+	 * the master's always do, and a child's that waits does so a slice at a time. */
+	if ((flags = fcntl(fd, F_GETFL)) >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &slice, sizeof(slice));
 	install_socket(fd, type);
 	return true;
 }
 
 /* As syslog(3): a datagram socket, else a stream one (connect says EPROTOTYPE). */
-static void
+CHILD_CODE static void
 log_connect(void)
 {
 	connected = false;
@@ -117,7 +131,7 @@ log_connect(void)
 		sock = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-static bool
+CHILD_CODE static bool
 may_connect(void)
 {
 	return wait_until != 0 || mono_ms() >= next_retry;
@@ -182,6 +196,7 @@ log_open(bool also_stderr)
 	to_stderr = also_stderr;
 	self_pid = (int)getpid();
 	tzset(); /* once here, not in every child's first localtime_r */
+	stamp_refresh(time(NULL));
 	if (path == NULL || *path == '\0' || strlen(path) >= sizeof(log_addr.sun_path))
 		path = LOG_PATH_DEFAULT;
 	log_addr.sun_family = AF_UNIX;
@@ -193,14 +208,14 @@ log_open(bool also_stderr)
 		stderr_nonblocking();
 }
 
-void
+CHILD_CODE void
 log_child(int64_t deadline)
 {
 	self_pid = (int)getpid();
 	wait_until = deadline > 0 ? deadline : 1;
 }
 
-int
+CHILD_CODE int
 log_fd(void)
 {
 	return sock;
@@ -218,36 +233,67 @@ log_lost_stderr(void)
 	return __atomic_load_n(&losses->stderr, __ATOMIC_RELAXED);
 }
 
+/* "<PRI>Mmm dd hh:mm:ss hello-server[PID]: ", without the printf family; the ident's offset. */
+CHILD_CODE static size_t
+syslog_header(struct text *t, int priority, int pid)
+{
+	struct timespec now;
+	size_t ident_at;
+
+	text_char(t, '<');
+	text_uint(t, (unsigned)(LOG_DAEMON | LOG_PRI(priority)), 0, ' ');
+	text_char(t, '>');
+	/* Not time(3): clock_gettime lies among the system calls a child makes anyway. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	stamp_append(t, now.tv_sec);
+	text_char(t, ' ');
+	ident_at = t->len;
+	text_str(t, "hello-server[");
+	text_uint(t, (unsigned)pid, 0, ' ');
+	text_str(t, "]: ");
+	return ident_at;
+}
+
 int
 log_format(char *buf, size_t len, int priority, int pid, const char *text)
 {
-	struct tm tm;
-	time_t now = time(NULL);
-	char stamp[32];
-	int n;
+	struct text t;
 
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-	n = snprintf(buf, len, "<%d>%s hello-server[%d]: %s", LOG_DAEMON | LOG_PRI(priority), stamp,
-		pid, text);
-	return n < 0 ? 0 : (n >= (int)len ? (int)len - 1 : n);
+	if (len == 0)
+		return 0;
+	text_init(&t, buf, len);
+	syslog_header(&t, priority, pid);
+	text_str(&t, text);
+	return (int)t.len;
 }
 
-static bool
+CHILD_CODE static bool
 link_broken(int error)
 {
 	return error == ECONNREFUSED || error == ENOTCONN || error == EPIPE ||
 		error == ECONNRESET || error == EDESTADDRREQ || error == ENOENT;
 }
 
-/* One line, whole or not at all; a stream gets the NUL that ends a record, as syslog(3) sends. */
-static bool
+/* A child may wait for a syslog daemon that is behind, until its deadline. It waits in a
+ * blocking send, a slice at a time (the socket's SO_SNDTIMEO): not in poll(2), which wakes
+ * every child waiting on the full socket each time the daemon takes one line (all but one of
+ * them to find it full again), while blocked senders are woken one per line taken. */
+CHILD_CODE static bool
+may_wait(void)
+{
+	return wait_until != 0 && mono_ms() < wait_until;
+}
+
+/* One line, whole or not at all; a stream gets the NUL that ends a record, as syslog(3) sends.
+ * Never blocks the master: its sends say MSG_DONTWAIT. */
+CHILD_CODE static bool
 send_once(const char *line, size_t len)
 {
 	size_t total = sock_type == SOCK_STREAM ? len + 1 : len, done = 0;
+	int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
 
 	while (done < total) {
-		ssize_t n = send(sock, line + done, total - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send(sock, line + done, total - done, flags);
 
 		if (n > 0) {
 			done += (size_t)n;
@@ -255,8 +301,10 @@ send_once(const char *line, size_t len)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(sock))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && may_wait()) {
+			flags = MSG_NOSIGNAL; /* a child: wait in the kernel's line, see above */
 			continue;
+		}
 		if (done > 0) { /* a record cut in the middle: the stream is out of step */
 			errno = EPIPE;
 		}
@@ -266,7 +314,7 @@ send_once(const char *line, size_t len)
 }
 
 /* line[len] is its terminating NUL. */
-static void
+CHILD_CODE static void
 send_line(const char *line, size_t len)
 {
 	if (!connected && may_connect())
@@ -310,25 +358,51 @@ write_stderr(const char *line, int n, size_t cap)
 	}
 }
 
+CHILD_CODE void
+log_line_begin(struct log_line *l, char *buf, size_t cap, int priority)
+{
+	text_init(&l->t, buf, cap);
+	l->priority = priority;
+	l->ident_at = 0;
+	if (journal_stream && wait_until != 0) {
+		/* A child under systemd: "<N>" is the priority prefix journald reads. */
+		text_char(&l->t, '<');
+		text_uint(&l->t, (unsigned)LOG_PRI(priority), 0, ' ');
+		text_char(&l->t, '>');
+		return;
+	}
+	l->ident_at = syslog_header(&l->t, priority, self_pid);
+}
+
+CHILD_CODE void
+log_line_end(struct log_line *l)
+{
+	struct text *t = &l->t;
+
+	if (journal_stream && wait_until != 0) {
+		text_char(t, '\n');
+		write_stderr(t->buf, (int)t->len, t->cap);
+		return;
+	}
+	send_line(t->buf, t->len);
+	/* --debug: the same line from the ident on, as a line of its own. */
+	if (to_stderr) {
+		text_char(t, '\n');
+		write_stderr(t->buf + l->ident_at, (int)(t->len - l->ident_at),
+			t->cap - l->ident_at);
+	}
+}
+
 void
 log_vmsg(int priority, const char *fmt, va_list ap)
 {
-	char text[LOG_LINE_MAX], line[LOG_LINE_MAX + 64];
-	int n;
+	char text[LOG_LINE_MAX], buf[LOG_LINE_MAX + 64];
+	struct log_line line;
 
 	vsnprintf(text, sizeof(text), fmt, ap);
-	if (journal_stream && wait_until != 0) {
-		/* A child under systemd: "<N>" is the priority prefix journald reads. */
-		n = snprintf(line, sizeof(line), "<%d>%s\n", LOG_PRI(priority), text);
-		write_stderr(line, n, sizeof(line));
-		return;
-	}
-	n = log_format(line, sizeof(line), priority, self_pid, text);
-	send_line(line, (size_t)n);
-	if (to_stderr) {
-		n = snprintf(line, sizeof(line), "hello-server[%d]: %s\n", self_pid, text);
-		write_stderr(line, n, sizeof(line));
-	}
+	log_line_begin(&line, buf, sizeof(buf), priority);
+	text_str(&line.t, text);
+	log_line_end(&line);
 }
 
 void

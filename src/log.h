@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <syslog.h>
 
+#include "text.h"
+
 void log_open(bool also_stderr);
 
 /* In a new child: its own pid in its lines, and sends that may wait until deadline (mono_ms)
@@ -30,6 +32,18 @@ uint64_t log_lost_stderr(void);
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int priority, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* A line built in place, for a child: log_line_begin writes what goes before the text (the
+ * syslog header, or the journal's priority prefix) into buf, the caller appends the text to
+ * line->t (text.h: no printf), and log_line_end sends it. One buffer on the stack and no
+ * printf code: each page of code or stack a child touches is a page fault of its own. */
+struct log_line {
+	struct text t;
+	int priority;
+	size_t ident_at; /* where "hello-server[PID]: " begins, for the copy on stderr */
+};
+void log_line_begin(struct log_line *line, char *buf, size_t cap, int priority);
+void log_line_end(struct log_line *line);
 
 /* Formats one line as sent to syslog; for the tests. Returns its length. */
 int log_format(char *buf, size_t len, int priority, int pid, const char *text);

@@ -1,10 +1,11 @@
 #include "peer.h"
 
 #include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "proxy.h"
+#include "text.h"
+#include "util.h"
 
 static void
 set_client(struct peer *p, const struct sockaddr *addr)
@@ -47,13 +48,27 @@ peer_apply_header(struct peer *p, const struct proxy_header *h)
 	set_client(p, (const struct sockaddr *)&h->src);
 }
 
+CHILD_CODE void
+peer_append(struct text *t, const struct peer *p)
+{
+	text_str(t, p->host);
+	text_str(t, " port ");
+	text_uint(t, p->port, 0, ' ');
+	if (p->relayed) {
+		text_str(t, " via ");
+		text_str(t, p->via);
+	} else if (p->balancer_own) {
+		text_str(t, " (balancer)");
+	}
+}
+
 void
 peer_describe(const struct peer *p, char *buf, size_t len)
 {
-	if (p->relayed)
-		snprintf(buf, len, "%s port %u via %s", p->host, p->port, p->via);
-	else if (p->balancer_own)
-		snprintf(buf, len, "%s port %u (balancer)", p->host, p->port);
-	else
-		snprintf(buf, len, "%s port %u", p->host, p->port);
+	struct text t;
+
+	if (len == 0)
+		return;
+	text_init(&t, buf, len);
+	peer_append(&t, p);
 }

@@ -12,6 +12,7 @@
 #include "addr.h"
 
 struct proxy_header;
+struct text;
 
 /* Room for peer_describe's longest line. */
 #define PEER_TEXT_MAX (2 * ADDR_TEXT_MAX + 32)
@@ -42,5 +43,8 @@ void peer_apply_header(struct peer *p, const struct proxy_header *h);
 /* "192.0.2.7 port 4242", "192.0.2.7 port 4242 via 10.0.0.2", or for the balancer's own
  * connection "10.0.0.2 port 4242 (balancer)": how every log line names the peer. */
 void peer_describe(const struct peer *p, char *buf, size_t len);
+
+/* The same, appended to t: without snprintf, for a child's log line (see text.h). */
+void peer_append(struct text *t, const struct peer *p);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "nofork.h"
 
 /* How many of the first bytes a failure line shows (escaped, then cut to ESCAPE_MAX). */
 #define SHOWN_BYTES 48
@@ -29,17 +30,18 @@ struct pending_set {
 	struct pending_conn *conn;
 };
 
+/* The master's alone, written for every header: where fork leaves it out (nofork.h). */
 struct pending_set *
 pending_new(unsigned max)
 {
-	struct pending_set *set = calloc(1, sizeof(*set));
+	struct pending_set *set = nofork_calloc(1, sizeof(*set));
 
 	if (set == NULL)
 		return NULL;
 	set->max = max;
-	set->conn = calloc(max, sizeof(*set->conn));
+	set->conn = nofork_calloc(max, sizeof(*set->conn));
 	if (set->conn == NULL) {
-		free(set);
+		nofork_free(set);
 		return NULL;
 	}
 	return set;
@@ -52,8 +54,8 @@ pending_free(struct pending_set *set)
 		return;
 	for (unsigned i = 0; i < set->count; i++)
 		close(set->conn[i].fd);
-	free(set->conn);
-	free(set);
+	nofork_free(set->conn);
+	nofork_free(set);
 }
 
 unsigned

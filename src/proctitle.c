@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define PREFIX "hello-server: "
 /* The kernel reads a title of at most one page. */
 #define TITLE_MAX 4096
@@ -21,6 +23,10 @@
 static char *area;      /* where argv[0]'s string began */
 static size_t area_len; /* through the last string of argv and environ that follows on */
 static size_t args_len; /* argv's strings alone, as the kernel's arg_end - arg_start */
+/* Since the first title, the area holds the title, then NULs but for the marked byte: only up to
+ * the end of the longer of the title and the arguments can a byte need clearing. Written once
+ * in the master, never by a child: each page a child writes is copied for it. */
+static bool settled;
 /* The heap copies. Only argv and environ point at them, and setenv(3) or getopt(3) may change
  * those: kept here too for leak checkers, volatile so that the stores are not optimized away. */
 static char *volatile moved_env;
@@ -74,6 +80,7 @@ proctitle_use_area(char *start, size_t len, size_t args)
 	area = start;
 	area_len = len;
 	args_len = args <= len ? args : 0;
+	settled = false;
 }
 
 void
@@ -107,27 +114,55 @@ proctitle_init(int argc, char *argv[])
 		args_in_a_row ? (size_t)(args_end - start) : 0);
 }
 
+/* Where the bytes that may need clearing end, once settled: the old title ends at its first NUL,
+ * at or past the new one's length, and the mark lies within the arguments. */
+CHILD_CODE static size_t
+previous_end(size_t len)
+{
+	size_t end = len;
+
+	while (end < area_len && area[end] != '\0')
+		end++;
+	return end > args_len ? end : args_len;
+}
+
+/* Written byte by byte with no library call, for the child: only what may hold a byte of an
+ * earlier title is NUL-filled again, so a title costs no more than its own length. */
+CHILD_CODE void
+proctitle_put(const char *title)
+{
+	size_t cap, len = 0, end;
+	/* Byte by byte on purpose: the compiler would make a plain loop a call to memset(3), on a
+	 * library page of its own. */
+	volatile char *fill = area;
+
+	if (area == NULL || area_len == 0)
+		return;
+	cap = (area_len < TITLE_MAX ? area_len : TITLE_MAX) - 1;
+	for (const char *s = PREFIX; *s != '\0' && len < cap; s++)
+		area[len++] = *s;
+	for (const char *s = title; *s != '\0' && len < cap; s++)
+		area[len++] = *s;
+	end = settled ? previous_end(len) : area_len;
+	for (size_t i = len; i < end; i++)
+		fill[i] = '\0';
+	if (args_len > 0 && len + 1 < args_len)
+		area[args_len - 1] = '.';
+	if (!settled)
+		settled = true;
+}
+
 void
 proctitle_set(const char *fmt, ...)
 {
 	char title[TITLE_MAX];
 	va_list ap;
-	size_t len;
 	int saved = errno;
 
-	if (area == NULL || area_len == 0)
-		return;
-	memcpy(title, PREFIX, sizeof(PREFIX));
 	va_start(ap, fmt);
-	if (vsnprintf(title + sizeof(PREFIX) - 1, sizeof(title) - sizeof(PREFIX) + 1, fmt, ap) < 0)
-		title[sizeof(PREFIX) - 1] = '\0';
+	if (vsnprintf(title, sizeof(title), fmt, ap) < 0)
+		title[0] = '\0';
 	va_end(ap);
-	len = strlen(title);
-	if (len > area_len - 1)
-		len = area_len - 1;
-	memcpy(area, title, len);
-	memset(area + len, '\0', area_len - len);
-	if (args_len > 0 && len + 1 < args_len)
-		area[args_len - 1] = '.';
+	proctitle_put(title);
 	errno = saved;
 }

@@ -15,6 +15,10 @@ void proctitle_init(int argc, char *argv[]);
  * arguments, whatever the length of the original command line. */
 void proctitle_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The same with the text as it is, without printf and without a buffer on the stack: for a
+ * child, where each page of code or stack it touches is a page fault of its own. */
+void proctitle_put(const char *title);
+
 /* For tests: takes over len bytes at start, the first args of them the arguments' strings (the
  * kernel's arg_start..arg_end; 0 if unknown), without touching argv or environ. */
 void proctitle_use_area(char *start, size_t len, size_t args);

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +14,16 @@
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
 #include "deadline.h"
 #include "log.h"
 #include "master.h"
+#include "nofork.h"
 #include "reload.h"
+#include "stamp.h"
 #include "util.h"
 
 #define BACKOFF_MAX_MS 1600
@@ -110,20 +114,25 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 	/* The balancer's own connections count against no source: they get a key of their own
 	 * that no client can have. */
 	static const struct srckey none = { { 0 } };
+	struct child_job job = {
+		.fd = fd,
+		.peer = p,
+		.msg = s->greeting.msg,
+		.timeout = s->opt->timeout,
+		.quiet = s->opt->quiet || p->balancer_own,
+		.with_quotes = greeting_quotes(&s->greeting) != NULL,
+		.quotes = s->greeting.quotes,
+		.random_quote = s->opt->random_quote,
+		.now = now,
+	};
 	pid_t pid;
 
 	if (children_count(s->children) >= s->max_children) {
 		refuse(s, fd, EV_CAP, p, now, "no room for another child (--max-children)");
 		return;
 	}
-	pid = fork();
-	if (pid == 0) {
-		struct child_job job = { fd, p, &s->greeting.msg, s->opt->timeout,
-			s->opt->quiet || p->balancer_own, greeting_quotes(&s->greeting),
-			s->opt->random_quote };
-
-		child_run(&job);
-	}
+	stamp_refresh(time(NULL)); /* the child's log line then needs no localtime(3) */
+	pid = child_start(&job);
 	if (pid < 0) {
 		fork_failed(s, p, now);
 	} else {
@@ -454,7 +463,8 @@ reload_greeting(struct server *s, struct reload_waiters *waiters)
 static void
 handle_signals(struct server *s, int64_t now)
 {
-	struct signalfd_siginfo si[16];
+	/* Few: at most one of each signal is pending, and the frame stays shallow (see spawn). */
+	struct signalfd_siginfo si[4];
 	struct reload_waiters waiters = { .n = 0 };
 	bool chld = false, hup = false, usr1 = false;
 	int stop = 0, stops = 0;
@@ -585,27 +595,24 @@ dispatch(struct server *s, size_t n, int64_t now)
 }
 
 /* The poll set's room: the signal descriptor, the listeners, and every pending header; one
- * block for the descriptors and their records. Allocated last, as the loop starts. */
+ * block for the descriptors and their records. Allocated last, as the loop starts, where
+ * fork leaves it out: poll writes it on every round. */
 static bool
 alloc_pollset(struct server *s)
 {
 	size_t room = 1 + s->nlisteners + (s->pending != NULL ? s->opt->max_children : 0);
 
-	s->pollset = calloc(room, sizeof(*s->pollset) + sizeof(*s->watch));
+	s->pollset = nofork_calloc(room, sizeof(*s->pollset) + sizeof(*s->watch));
 	if (s->pollset == NULL)
 		return false;
 	s->watch = (struct watch *)(s->pollset + room);
 	return true;
 }
 
-int
-server_run(struct server *s)
+/* The loop, and every frame below it up to fork's: about 2 KiB. */
+static __attribute__((noinline)) int
+loop(struct server *s)
 {
-	if (!alloc_pollset(s)) {
-		log_msg(LOG_ERR, "out of memory");
-		return EX_OSERR;
-	}
-	notify_send(&s->notify, "READY=1");
 	for (;;) {
 		int64_t now = mono_ms(), due;
 		bool paused, accepting;
@@ -634,4 +641,31 @@ server_run(struct server *s)
 	}
 	status_log_exit(&s->status);
 	return s->stop.exit_code;
+}
+
+/* Runs the loop from the top of a page of the stack: its frames, fork's included, then lie on
+ * that one page, wherever the kernel put the stack's top. Each page the master writes while a
+ * child still shares it is copied for the master (a page fault), and it writes its frames
+ * between every two forks: on two pages, that would be two faults per connection. */
+static int
+loop_from_the_top_of_a_page(struct server *s)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* Down past the start of this page, a little further for the call's own words. */
+	char *below = __builtin_alloca((here & (page - 1)) + 128);
+
+	__asm__ volatile("" : : "r"(below) : "memory"); /* kept, though never read */
+	return loop(s);
+}
+
+int
+server_run(struct server *s)
+{
+	if (!alloc_pollset(s)) {
+		log_msg(LOG_ERR, "out of memory");
+		return EX_OSERR;
+	}
+	notify_send(&s->notify, "READY=1");
+	return loop_from_the_top_of_a_page(s);
 }

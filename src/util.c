@@ -20,7 +20,7 @@ set_error(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
-int64_t
+CHILD_CODE int64_t
 mono_ms(void)
 {
 	struct timespec ts;
@@ -29,7 +29,7 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
+CHILD_CODE int
 ms_until(int64_t deadline)
 {
 	int64_t left = deadline - mono_ms();

@@ -10,9 +10,22 @@
 #
 # Every server serves the same greeting on 127.0.0.1; hello-load drives it with
 # CONCURRENCY clients spread over 32 source addresses (so hello-server's default
-# --max-per-source 16 is not what gets measured). Each server runs RUNS times;
-# the table shows medians. Nothing here asserts speed: --smoke only checks that
-# every server has a row and that hello-server and floor served without errors.
+# --max-per-source 16 is not what gets measured). Each server is started afresh for
+# each of RUNS runs (so that the layout the kernel randomizes differs between runs);
+# the table shows medians of the rates and, summed over the runs, counts per connection:
+# the minor page faults and context switches of the master (its own, from /proc/PID/stat
+# and /proc/PID/status, over the load) and of its children (what wait4 reports for the
+# server and every child it reaped, less the master's own; see counted.c).
+#
+# The floor rows are tests/bench/floor.c doing, step by step, the duty hello-server's child
+# does: the bare greeting; plus a lingering close; plus one syslog line per connection. Each
+# part of the gap between the floor and hello-server is measured, not estimated.
+#
+# Sized by count, not time: a run ends when TOTAL connections have ended, however slow
+# the machine; a stalled server fails hello-load's per-connection timeout, and every
+# other wait here is bounded. Nothing asserts speed: --smoke checks only that every
+# server has a row with every column and that hello-server and the floors served without
+# errors.
 #
 # Network traffic goes to loopback only.
 
@@ -24,30 +37,34 @@ me=bench
 daemon=${HELLO_SERVER:-}
 load=${HELLO_LOAD:-}
 floor=${BENCH_FLOOR:-}
-total=${BENCH_TOTAL:-20000}
+counted=${BENCH_COUNTED:-}
+total=${BENCH_TOTAL:-10000}
 concurrency=${BENCH_CONCURRENCY:-32}
 runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-bench-out}
 smoke=0
 sources=32
 greeting=$'Hello World!\r\n'
-servers=(hello-server floor tcpserver xinetd haproxy-hello-server haproxy-tcpserver haproxy-xinetd)
+servers=(floor floor-linger floor-linger-syslog hello-server-q hello-server tcpserver xinetd
+	haproxy-hello-server haproxy-tcpserver haproxy-xinetd)
 
 usage() {
 	cat <<EOF
-usage: bench.sh -d HELLO_SERVER -l HELLO_LOAD -f FLOOR [-n TOTAL] [-c CONCURRENCY]
-                [-r RUNS] [-o OUTDIR] [--smoke]
+usage: bench.sh -d HELLO_SERVER -l HELLO_LOAD -f FLOOR -k COUNTED [-n TOTAL]
+                [-c CONCURRENCY] [-r RUNS] [-o OUTDIR] [--smoke]
   -d, --daemon PATH       hello-server binary            (env HELLO_SERVER)
   -l, --load PATH         hello-load binary              (env HELLO_LOAD)
   -f, --floor PATH        floor binary                   (env BENCH_FLOOR)
-  -n, --total N           connections per run, default 20000   (env BENCH_TOTAL)
+  -k, --counted PATH      counted binary                 (env BENCH_COUNTED)
+  -n, --total N           connections per run, default 10000   (env BENCH_TOTAL)
   -c, --concurrency C     clients at once, default 32          (env BENCH_CONCURRENCY)
   -r, --runs N            runs per server, default 5           (env BENCH_RUNS)
   -o, --out DIR           output directory, default bench-out  (env BENCH_OUT)
-      --smoke             fail unless every server has a row and hello-server
-                          and floor served every connection
+      --smoke             fail unless every server has a row with every column
+                          and hello-server and the floors served every connection
 Writes DIR/bench.md (the table), DIR/bench.svg (chart, needs gnuplot),
-DIR/bench.dat, DIR/NAME.runs (hello-load RESULT lines), server logs.
+DIR/bench.dat, DIR/NAME.runs (hello-load RESULT lines), DIR/NAME.counts (counts
+per run), server logs.
 EOF
 }
 
@@ -60,6 +77,7 @@ parse_args() {
 		-d | --daemon) daemon=${2:?}; shift ;;
 		-l | --load) load=${2:?}; shift ;;
 		-f | --floor) floor=${2:?}; shift ;;
+		-k | --counted) counted=${2:?}; shift ;;
 		-n | --total) total=${2:?}; shift ;;
 		-c | --concurrency) concurrency=${2:?}; shift ;;
 		-r | --runs) runs=${2:?}; shift ;;
@@ -76,6 +94,7 @@ parse_args() {
 	done
 	[[ -x $load ]] || { say "hello-load not found: '$load' (use -l)"; exit 64; }
 	[[ -x $floor ]] || { say "floor not found: '$floor' (use -f)"; exit 64; }
+	[[ -x $counted ]] || { say "counted not found: '$counted' (use -k)"; exit 64; }
 	# 77: meson's skip, for a tool the README's install line brings but this machine lacks
 	command -v pidwait >/dev/null || { say "SKIP: pidwait not found (package procps, 4.0 or later)"; exit 77; }
 	mkdir -p "$out"
@@ -87,11 +106,13 @@ parse_args() {
 
 server_pid=
 server_port=
-backend_pid= # behind HAProxy: the server HAProxy relays to (server_pid is HAProxy)
+launcher_pid=  # counted, the server's parent (bash's child): its exit status is the server's
+backend_pid=   # behind HAProxy: the server HAProxy relays to (server_pid is HAProxy)
+backend_launcher=
 syslog_pid=
 made_devlog=0
 
-# Stops PID; returns its exit status, or 124 if it had to be killed.
+# Stops PID, a child of this shell; returns its exit status, or 124 if it had to be killed.
 stop_pid() {
 	local pid=$1 secs=$2 st=0
 	running "$pid" && kill -TERM "$pid" 2>/dev/null
@@ -105,13 +126,33 @@ stop_pid() {
 	return "$st"
 }
 
+# Stops server PID (SIGTERM; SIGKILL after SECS) and waits for LAUNCHER, its counted parent,
+# which writes the counts; returns the server's exit status (128 + N for signal N), or 124
+# if it had to be killed.
+stop_server() {
+	local pid=$1 launcher=$2 secs=$3 st=0 killed=0
+	[[ -n $launcher ]] || return 0
+	if [[ -z $pid ]]; then
+		kill -KILL "$launcher" 2>/dev/null || true
+		killed=1
+	else
+		running "$pid" && kill -TERM "$pid" 2>/dev/null
+		if ! wait_gone "$pid" "$secs"; then
+			say "pid $pid still running ${secs}s after SIGTERM; killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+			killed=1
+		fi
+	fi
+	wait "$launcher" 2>/dev/null || st=$?
+	((killed == 0)) || return 124
+	return "$st"
+}
+
 cleanup() {
-	if [[ -n $server_pid ]]; then
-		kill -KILL "$server_pid" 2>/dev/null || true
-	fi
-	if [[ -n $backend_pid ]]; then
-		kill -KILL "$backend_pid" 2>/dev/null || true
-	fi
+	local pid
+	for pid in "$server_pid" "$backend_pid" "$launcher_pid" "$backend_launcher"; do
+		[[ -z $pid ]] || kill -KILL "$pid" 2>/dev/null || true
+	done
 	stop_syslog
 	rm -f "$out/waited.pid"
 }
@@ -165,22 +206,30 @@ stop_syslog() {
 	made_devlog=0
 }
 
-# Lines a server has logged through the receiver so far.
+# Connection lines a server has logged through the receiver so far; TAG is its ident.
 syslog_lines() {
 	local tag=$1
 	[[ -n $syslog_pid ]] || { echo 0; return; }
-	grep -c -F "${tag}[" "$out/syslog.log" || true
+	grep -c -E "^.*${tag}\[[0-9]+\]: .*: sent " "$out/syslog.log" || true
 }
 
-# Waits until the receiver has written at least WANT lines from TAG, so one
-# server's log backlog does not steal CPU from the next measurement: follows the
-# file as the receiver writes it, until 15 s pass without a new line.
+# Waits until the receiver has written at least WANT connection lines from TAG, so one
+# server's log backlog does not steal CPU from the next measurement: follows the file as
+# the receiver writes it, until 15 s pass without a new line.
 await_syslog() {
 	local tag=$1 want=$2 have
 	[[ -n $syslog_pid ]] || return 0
-	have=$(await_lines "$out/syslog.log" "$want" 15 "$syslog_pid" -F -- "${tag}[")
+	have=$(await_lines "$out/syslog.log" "$want" 15 "$syslog_pid" -E -- "${tag}\[[0-9]+\]: .*: sent ")
 	((have >= want)) ||
-		say "only $(syslog_lines "$tag") of $want $tag log lines reached the receiver"
+		say "only $(syslog_lines "$tag") of $want $tag connection lines reached the receiver"
+}
+
+# The ident whose connection lines a server sends to syslog, or nothing.
+logs_as() {
+	case $1 in
+	hello-server | haproxy-hello-server) echo hello-server ;;
+	floor-linger-syslog) echo floor ;;
+	esac
 }
 
 # --- the servers ---
@@ -199,22 +248,54 @@ free_port() {
 	die "no free port found"
 }
 
+# Starts a server under counted: server_pid is the server, launcher_pid its counted parent.
+# ROLE names the files: ROLE.out (the server's output), ROLE.pid, ROLE.rusage.
+counted_start() {
+	local role=$1 pidfd
+	shift
+	rm -f "$out/$role.rusage" "$out/$role.pid"
+	# counted writes the pid to a FIFO before the server starts: a read that waits for it,
+	# bounded; opened read-write so that the open itself never blocks.
+	mkfifo "$out/$role.pid"
+	exec {pidfd}<>"$out/$role.pid"
+	"$counted" "$out/$role.pid" "$out/$role.rusage" "$@" >"$out/$role.out" 2>&1 &
+	launcher_pid=$!
+	server_pid=
+	read -r -t 10 -u "$pidfd" server_pid || server_pid=
+	exec {pidfd}<&-
+	[[ $server_pid =~ ^[0-9]+$ ]] || server_pid=
+}
+
 start_hello_server() {
-	"$daemon" "$@" >"$out/hello-server.out" 2>&1 &
-	server_pid=$!
+	counted_start hello-server "$daemon" -l "127.0.0.1:$1"
+}
+
+# Behind HAProxy: from an address no client uses (see start_behind_haproxy).
+start_hello_server_proxied() {
+	counted_start hello-server "$daemon" -P 127.0.0.100 -l "127.0.0.1:$1"
+}
+
+start_hello_server_q() {
+	counted_start hello-server-q "$daemon" -q -l "127.0.0.1:$1"
 }
 
 start_floor() {
-	"$floor" "$1" 3600 >"$out/floor.out" 2>&1 &
-	server_pid=$!
+	counted_start floor "$floor" "$1" 3600 bare
+}
+
+start_floor_linger() {
+	counted_start floor-linger "$floor" "$1" 3600 linger
+}
+
+start_floor_linger_syslog() {
+	counted_start floor-linger-syslog "$floor" "$1" 3600 linger-syslog
 }
 
 start_tcpserver() {
 	# -H -R -l: no DNS or ident lookups, so no traffic leaves loopback.
 	# -1: print the port once listening (the start-up signal wait_serving reads).
-	tcpserver -1 -c 1000 -H -R -l localhost 127.0.0.1 "$1" \
-		cat "$out/greeting.txt" >"$out/tcpserver.out" 2>&1 &
-	server_pid=$!
+	counted_start tcpserver tcpserver -1 -c 1000 -H -R -l localhost 127.0.0.1 "$1" \
+		cat "$out/greeting.txt"
 }
 
 start_xinetd() {
@@ -241,31 +322,32 @@ service hello-bench
 	server_args	= $out/greeting.txt
 }
 EOF
-	xinetd -dontfork -f "$out/xinetd.conf" -pidfile "$out/xinetd.pid" \
-		>"$out/xinetd.out" 2>&1 &
-	server_pid=$!
+	counted_start xinetd xinetd -dontfork -f "$out/xinetd.conf" -pidfile "$out/xinetd.pid"
 }
 
 # HAProxy on PORT in front of server NAME on a port of its own: the backend is started and
-# waited for first (its pid moves to backend_pid), then HAProxy (server_pid). When the backend
-# does not serve, server_pid is left empty and launch's wait for HAProxy fails: it retries.
+# waited for first (its pids move to backend_pid and backend_launcher), then HAProxy
+# (server_pid). When the backend does not serve, server_pid is left empty and launch's wait
+# for HAProxy fails: it retries.
 start_behind_haproxy() {
 	local name=$1 port=$2 bport proxy=''
 	bport=$(free_port)
 	if [[ $name == hello-server ]]; then
 		# HAProxy connects from an address no client uses: a header naming the balancer's
 		# own address would be taken for its own connection and not logged.
-		start_hello_server -P 127.0.0.100 "$bport"
+		start_hello_server_proxied "$bport"
 		proxy=' send-proxy-v2 source 127.0.0.100'
 	else
 		"start_$name" "$bport"
 	fi
-	if ! wait_serving "$name" "$bport"; then
-		stop_pid "$server_pid" 5 || true
+	if [[ -z $server_pid ]] || ! wait_serving "$name" "$bport"; then
+		stop_server "$server_pid" "$launcher_pid" 5 || true
 		server_pid=
+		launcher_pid=
 		return 0
 	fi
 	backend_pid=$server_pid
+	backend_launcher=$launcher_pid
 	cat >"$out/haproxy-$name.cfg" <<EOF
 global
     maxconn 4096
@@ -281,19 +363,19 @@ frontend bench
 backend bench
     server s1 127.0.0.1:$bport$proxy
 EOF
-	haproxy -db -f "$out/haproxy-$name.cfg" >"$out/haproxy-$name.out" 2>&1 &
-	server_pid=$!
+	counted_start "haproxy-$name" haproxy -db -f "$out/haproxy-$name.cfg"
 }
 start_haproxy_hello_server() { start_behind_haproxy hello-server "$1"; }
 start_haproxy_tcpserver() { start_behind_haproxy tcpserver "$1"; }
 start_haproxy_xinetd() { start_behind_haproxy xinetd "$1"; }
 
-# Stops the server behind HAProxy; returns its exit status as stop_pid does.
+# Stops the server behind HAProxy; returns its exit status as stop_server does.
 stop_backend() {
 	local st=0
-	[[ -n $backend_pid ]] || return 0
-	stop_pid "$backend_pid" 20 || st=$?
+	[[ -n $backend_launcher ]] || return 0
+	stop_server "$backend_pid" "$backend_launcher" 20 || st=$?
 	backend_pid=
+	backend_launcher=
 	return "$st"
 }
 
@@ -307,8 +389,10 @@ unavailable() {
 			unavailable "${1#haproxy-}"
 		fi
 		;;
-	hello-server) [[ -x $daemon ]] || echo "not built ('$daemon')" ;;
-	floor) ;;
+	hello-server | hello-server-q) [[ -x $daemon ]] || echo "not built ('$daemon')" ;;
+	floor | floor-linger) ;;
+	floor-linger-syslog)
+		[[ -S /dev/log ]] || echo "no syslog receiver on /dev/log (rsyslogd needs root and package rsyslog)" ;;
 	tcpserver) command -v tcpserver >/dev/null || echo "not installed (package ucspi-tcp)" ;;
 	xinetd)
 		if ! command -v xinetd >/dev/null; then
@@ -334,14 +418,14 @@ wait_serving() {
 	local name=$1 port=$2 file='' pattern='' i st
 	case $name in
 	# the start-up lines reach a file only through our own receiver
-	hello-server)
+	hello-server | hello-server-q)
 		[[ -z $syslog_pid ]] || file=$out/syslog.log \
 			pattern="hello-server\\[$server_pid\\]: hello-server .* started; listening on " ;;
 	xinetd)
 		[[ -z $syslog_pid ]] || file=$out/syslog.log \
 			pattern="xinetd\\[$server_pid\\]: Started working: 1 available service" ;;
 	# the port number on stdout, printed after listen()
-	floor | tcpserver) file=$out/$name.out pattern='^[0-9]+$' ;;
+	floor* | tcpserver) file=$out/$name.out pattern='^[0-9]+$' ;;
 	esac
 	if [[ -n $file ]]; then
 		await_line "$file" 10 "$server_pid" -E -- "$pattern" || return 1
@@ -371,13 +455,33 @@ launch() {
 		if [[ -n $server_pid ]] && wait_serving "$name" "$server_port"; then
 			return 0
 		fi
-		[[ -z $server_pid ]] || stop_pid "$server_pid" 5 || true
+		stop_server "$server_pid" "$launcher_pid" 5 || true
 		server_pid=
+		launcher_pid=
 		stop_backend || true
 	done
 	return 1
 }
 
+# "MINFLT CSW" of PID now: its own minor page faults (field 10 of /proc/PID/stat) and
+# context switches, voluntary and not.
+own_counts() {
+	local stat csw
+	local -a f
+	stat=$(<"/proc/$1/stat") || return 1
+	# Past "PID (COMM) ", the fields from the third on: minflt is the eighth.
+	read -r -a f <<<"${stat##*) }"
+	csw=$(awk '/^(non)?voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }' \
+		"/proc/$1/status") || return 1
+	echo "${f[7]} $csw"
+}
+
+# "MINFLT CSW CPU_US" that counted wrote for ROLE: the server and every child it reaped.
+counted_total() {
+	local line
+	line=$(<"$out/$1.rusage") || return 1
+	echo "$(field minflt "$line") $(($(field nvcsw "$line") + $(field nivcsw "$line"))) $(field cpu_us "$line")"
+}
 
 # Field KEY of a RESULT line.
 field() {
@@ -394,59 +498,77 @@ median() {
 		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# One server: start, RUNS measured runs, stop. Leaves a summary line in
-# DIR/NAME.row: "NAME conn_per_s p50 p99 errors note".
+# One server, RUNS times: start, one measured run, stop. Leaves a summary line in
+# DIR/NAME.row: "NAME conn_per_s p50 p99 errors master_faults child_faults master_csw
+# child_csw cpu_us note" (counts per connection; "na" where not measured).
 measure() {
-	local name=$1 why run line ok logged=0 st note=
-	local runsfile="$out/$name.runs"
+	local name=$1 why run line ok st note="" tag logged before after whole
+	local b_flt b_csw a_flt a_csw t_flt t_csw t_cpu
+	local runsfile="$out/$name.runs" countsfile="$out/$name.counts"
 	: >"$runsfile"
+	: >"$countsfile"
 	why=$(unavailable "$name")
 	if [[ -n $why ]]; then
 		say "$name: $why"
-		printf '%s\tna\tna\tna\tna\t%s\n' "$name" "$why" >"$out/$name.row"
+		printf '%s\tna\tna\tna\tna\tna\tna\tna\tna\tna\t%s\n' "$name" "$why" >"$out/$name.row"
 		return 0
 	fi
-	if ! launch "$name"; then
-		say "$name: did not start serving (see $out/$name.out)"
-		printf '%s\tna\tna\tna\tna\t%s\n' "$name" "did not start" >"$out/$name.row"
-		return 0
-	fi
-	say "$name: serving on 127.0.0.1 port $server_port"
-	[[ $name == *hello-server ]] && logged=$(syslog_lines hello-server)
+	tag=$(logs_as "$name")
 	for ((run = 1; run <= runs; run++)); do
+		[[ -z $tag ]] || logged=$(syslog_lines "$tag")
+		if ! launch "$name"; then
+			say "$name: did not start serving (see $out/$name.out)"
+			note="did not start"
+			break
+		fi
+		# Counts of the master that forks: behind HAProxy, none (HAProxy does not fork).
+		before=
+		[[ $name == haproxy-* ]] || before=$(own_counts "$server_pid") || before=
 		line=$("$load" -p "$server_port" -n "$total" -c "$concurrency" -S "$sources" -q |
 			grep '^RESULT ') || true
 		[[ -n $line ]] || line="RESULT total=$total ok=0 errors=$total conn_per_s=na"
 		echo "$line" >>"$runsfile"
 		ok=$(field ok "$line")
 		say "$name run $run/$runs: $(field conn_per_s "$line") conn/s, p99 $(field p99_ms "$line") ms, errors $(field errors "$line")"
-		if [[ $name == *hello-server ]]; then
-			logged=$((logged + ok))
-			await_syslog hello-server "$logged"
-		fi
-		# the last run's stragglers would otherwise run during the next one
+		# the stragglers would otherwise still run when the counts are read
 		await_children "${backend_pid:-$server_pid}" 20 ||
 			say "$name: no child of it ended for 20 s after the run"
-	done
-	st=0
-	stop_pid "$server_pid" 20 || st=$?
-	server_pid=
-	# Behind HAProxy, the exit that counts is the backend's (HAProxy's own is not ours).
-	if [[ $name == haproxy-* ]]; then
+		after=
+		[[ -z $before ]] || after=$(own_counts "$server_pid") || after=
+		# the connection lines, and the one of wait_serving's probe
+		[[ -z $tag ]] || await_syslog "$tag" $((logged + ok + 1))
 		st=0
-		stop_backend || st=$?
-	fi
-	# Only hello-server promises a clean exit on SIGTERM; the others may die of it.
-	if ((st == 124)); then
-		note="killed: still running 20 s after SIGTERM"
-	elif [[ $name == *hello-server ]] && ((st != 0)); then
-		note="exit status $st after SIGTERM"
-	fi
-	summarize "$name" "$runsfile" "$note" >"$out/$name.row"
+		stop_server "$server_pid" "$launcher_pid" 20 || st=$?
+		server_pid=
+		launcher_pid=
+		# Behind HAProxy, the exit that counts is the backend's (HAProxy's own is not ours).
+		if [[ $name == haproxy-* ]]; then
+			st=0
+			stop_backend || st=$?
+		fi
+		# Only hello-server promises a clean exit on SIGTERM; the others may die of it.
+		if ((st == 124)); then
+			note="killed: still running 20 s after SIGTERM"
+		elif [[ $name == *hello-server* ]] && ((st != 0)); then
+			note="exit status $st after SIGTERM"
+		fi
+		# Per run: master faults and switches over the load, then the children's (the
+		# server's whole life less the master's own), and the connections each covers
+		# (the load's, and for the children also the probe's).
+		if [[ -n $after ]] && whole=$(counted_total "$name"); then
+			read -r b_flt b_csw <<<"$before"
+			read -r a_flt a_csw <<<"$after"
+			read -r t_flt t_csw t_cpu <<<"$whole"
+			printf '%s %s %s %s %s %s %s\n' $((a_flt - b_flt)) $((a_csw - b_csw)) \
+				$((t_flt - a_flt)) $((t_csw - a_csw)) "$ok" $((ok + 1)) "$t_cpu" \
+				>>"$countsfile"
+		fi
+	done
+	summarize "$name" "$runsfile" "$countsfile" "$note" >"$out/$name.row"
 }
 
 summarize() {
-	local name=$1 runsfile=$2 note=$3 key errors
+	local name=$1 runsfile=$2 countsfile=$3 note=$4 key errors counts
 	local -A med
 	for key in conn_per_s p50_ms p99_ms; do
 		med[$key]=$(while read -r line; do field "$key" "$line"; done <"$runsfile" |
@@ -454,8 +576,14 @@ summarize() {
 	done
 	errors=$(while read -r line; do field errors "$line"; done <"$runsfile" |
 		awk '{ s += $1 } END { print s + 0 }')
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${med[conn_per_s]}" "${med[p50_ms]}" \
-		"${med[p99_ms]}" "$errors" "$note"
+	# Sums over the runs, then per connection.
+	counts=$(awk '{ mf += $1; ms += $2; cf += $3; cs += $4; n += $5; cn += $6; cpu += $7 }
+		END {
+			if (n == 0 || cn == 0) { print "na\tna\tna\tna\tna"; exit }
+			printf "%.2f\t%.2f\t%.2f\t%.2f\t%.0f\n", mf / n, cf / cn, ms / n, cs / cn, cpu / cn
+		}' "$countsfile")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${med[conn_per_s]:-na}" "${med[p50_ms]:-na}" \
+		"${med[p99_ms]:-na}" "$errors" "$counts" "$note"
 }
 
 # --- output ---
@@ -471,8 +599,11 @@ machine() {
 
 label() {
 	case $1 in
+	floor) echo "floor: static accept, fork, write, exit" ;;
+	floor-linger) echo "floor + lingering close" ;;
+	floor-linger-syslog) echo "floor + lingering close + a syslog line" ;;
+	hello-server-q) echo "hello-server -q (no connection lines)" ;;
 	hello-server) echo "hello-server (defaults, logging on)" ;;
-	floor) echo "floor: static accept/fork/write loop" ;;
 	tcpserver) echo "tcpserver -c 1000 -H -R + cat" ;;
 	xinetd) echo "xinetd + cat" ;;
 	haproxy-hello-server) echo "HAProxy → hello-server --proxy-from (send-proxy-v2)" ;;
@@ -481,24 +612,60 @@ label() {
 	esac
 }
 
+# Field N (1: the name) of NAME's row.
+row_field() {
+	awk -F '\t' -v n="$2" '{ print $n }' "$out/$1.row"
+}
+
 table() {
-	local base_rate base_p99 rate p50 p99 errors note
-	IFS=$'\t' read -r _ base_rate _ base_p99 _ <"$out/hello-server.row"
-	echo "| server | conn/s | p50 ms | p99 ms | errors | conn/s vs hello-server | p99 vs hello-server |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-	local name
+	local name base
+	base=$(row_field floor 2)
+	echo "| server | conn/s | p50 ms | p99 ms | errors | master faults/conn | child faults/conn | master switches/conn | child switches/conn | CPU µs/conn | conn/s vs floor |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for name in "${servers[@]}"; do
-		IFS=$'\t' read -r _ rate p50 p99 errors note <"$out/$name.row"
-		awk -v label="$(label "$name")" -v rate="$rate" -v p50="$p50" -v p99="$p99" \
-			-v errors="$errors" -v note="$note" -v br="$base_rate" -v bp="$base_p99" '
+		awk -F '\t' -v label="$(label "$name")" -v base="$base" '
 		function ratio(a, b) { return (a == "na" || b == "na" || b == 0) ? "–" : sprintf("%.2f", a / b) }
-		function num(v, fmt) { return v == "na" ? "–" : sprintf(fmt, v) }
-		BEGIN {
-			printf "| %s | %s | %s | %s | %s | %s | %s |\n", label (note == "" ? "" : " — " note),
-				num(rate, "%.0f"), num(p50, "%.2f"), num(p99, "%.2f"),
-				(errors == "na" ? "–" : errors), ratio(rate, br), ratio(p99, bp)
-		}'
+		function num(v, fmt) { return (v == "na" || v == "") ? "–" : sprintf(fmt, v) }
+		{
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				label ($11 == "" ? "" : " — " $11), num($2, "%.0f"), num($3, "%.2f"),
+				num($4, "%.2f"), ($5 == "na" ? "–" : $5), num($6, "%.2f"), num($7, "%.2f"),
+				num($8, "%.2f"), num($9, "%.2f"), num($10, "%.0f"), ratio($2, base)
+		}' "$out/$name.row"
 	done
+}
+
+# The issue's targets, side by side with what this run measured (nothing is asserted).
+targets() {
+	local q_mf q_cf f_mf f_cf q_rate rate linger syslog q_cpu cpu linger_cpu syslog_cpu
+	q_mf=$(row_field hello-server-q 6)
+	q_cf=$(row_field hello-server-q 7)
+	f_mf=$(row_field floor 6)
+	f_cf=$(row_field floor 7)
+	q_rate=$(row_field hello-server-q 2)
+	rate=$(row_field hello-server 2)
+	linger=$(row_field floor-linger 2)
+	syslog=$(row_field floor-linger-syslog 2)
+	q_cpu=$(row_field hello-server-q 10)
+	cpu=$(row_field hello-server 10)
+	linger_cpu=$(row_field floor-linger 10)
+	syslog_cpu=$(row_field floor-linger-syslog 10)
+	awk -v q_mf="$q_mf" -v q_cf="$q_cf" -v f_mf="$f_mf" -v f_cf="$f_cf" -v q_rate="$q_rate" \
+		-v rate="$rate" -v linger="$linger" -v syslog="$syslog" -v q_cpu="$q_cpu" -v cpu="$cpu" \
+		-v linger_cpu="$linger_cpu" -v syslog_cpu="$syslog_cpu" '
+	function na(v) { return v == "na" || v == "" }
+	function diff(a, b) { return (na(a) || na(b)) ? "–" : sprintf("%+.2f", a - b) }
+	function ratio(a, b) { return (na(a) || na(b) || b == 0) ? "–" : sprintf("%.2f", a / b) }
+	BEGIN {
+		print "| measure | this run | target |"
+		print "| --- | ---: | ---: |"
+		printf "| master faults/conn: hello-server -q less the floor | %s | ≤ +1 |\n", diff(q_mf, f_mf)
+		printf "| child faults/conn: hello-server -q less the floor | %s | ≤ +3 |\n", diff(q_cf, f_cf)
+		printf "| conn/s: hello-server -q / floor + lingering close | %s | ≥ 0.90 |\n", ratio(q_rate, linger)
+		printf "| conn/s: hello-server / floor + lingering close + a syslog line | %s | ≥ 0.80 |\n", ratio(rate, syslog)
+		printf "| CPU per connection: floor + lingering close / hello-server -q | %s | (≥ 0.90) |\n", ratio(linger_cpu, q_cpu)
+		printf "| CPU per connection: floor + lingering close + a syslog line / hello-server | %s | (≥ 0.80) |\n", ratio(syslog_cpu, cpu)
+	}'
 }
 
 chart() {
@@ -532,16 +699,34 @@ EOF
 	return 0
 }
 
-# --smoke: every server has a row; hello-server and floor served everything.
+# --smoke: every server has a row with every column, the table has every column, and
+# hello-server and the floors served everything (where they could run) with their counts
+# measured. Values are never judged.
 smoke_check() {
-	local name rate errors fail=0
+	local name rate errors cells fail=0 column mf cf ms cs cpu
 	for name in "${servers[@]}"; do
-		[[ -s $out/$name.row ]] || { say "smoke: no row for $name"; fail=1; }
+		if [[ ! -s $out/$name.row ]]; then
+			say "smoke: no row for $name"
+			fail=1
+			continue
+		fi
+		cells=$(awk -F '\t' '{ print NF }' "$out/$name.row")
+		((cells == 11)) || { say "smoke: $name: $cells fields, not 11"; fail=1; }
 	done
-	for name in hello-server floor; do
-		IFS=$'\t' read -r _ rate _ _ errors _ <"$out/$name.row"
+	for column in "conn/s" "master faults/conn" "child faults/conn" "master switches/conn" \
+		"child switches/conn" "CPU µs/conn"; do
+		head -n 5 "$out/bench.md" | grep -q -F "| $column |" ||
+			{ say "smoke: no column '$column'"; fail=1; }
+	done
+	for name in hello-server hello-server-q floor floor-linger floor-linger-syslog; do
+		[[ -z $(unavailable "$name") ]] || continue
+		IFS=$'\t' read -r _ rate _ _ errors mf cf ms cs cpu _ <"$out/$name.row"
 		if [[ $rate == na || $errors != 0 ]]; then
 			say "smoke: $name: conn/s $rate, errors $errors"
+			fail=1
+		fi
+		if [[ $mf == na || $cf == na || $ms == na || $cs == na || $cpu == na ]]; then
+			say "smoke: $name: counts not measured"
 			fail=1
 		fi
 	done
@@ -561,6 +746,8 @@ main() {
 		machine
 		echo
 		table
+		echo
+		targets
 	} >"$out/bench.md"
 	cat "$out/bench.md"
 	chart

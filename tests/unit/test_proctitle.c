@@ -2,6 +2,7 @@
  * byte the kernel looks at marked when the title ends before the arguments do. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,32 @@ START_TEST(titles_fill_the_room)
 }
 END_TEST
 
+/* One title after another, longer and shorter, as the master's and then a child's: each reads
+ * alone, whatever the one before left. */
+START_TEST(titles_follow_one_another)
+{
+	static const char *const titles[] = { "master", "greeting 192.0.2.123 via 10.0.0.2",
+		"greeting 192.0.2.1", "x", "greeting 2001:db8::1234:5678", "master" };
+	char room[48];
+
+	memset(room, 'x', sizeof(room));
+	proctitle_use_area(room, 40, 30);
+	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++) {
+		char want[64];
+		size_t len;
+
+		snprintf(want, sizeof(want), "hello-server: %s", titles[i]);
+		want[39] = '\0'; /* cut to the room */
+		len = strlen(want);
+		proctitle_put(titles[i]);
+		ck_assert_str_eq(room, want);
+		for (size_t j = len; j < 40; j++)
+			ck_assert_int_eq(room[j], j == 29 && len + 1 < 30 ? '.' : '\0');
+		ck_assert_int_eq(room[40], 'x');
+	}
+}
+END_TEST
+
 START_TEST(errno_is_kept)
 {
 	char room[32];
@@ -84,6 +111,7 @@ proctitle_suite(void)
 
 	tcase_add_test(tc, init_moves_the_arguments_out);
 	tcase_add_loop_test(tc, titles_fill_the_room, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, titles_follow_one_another);
 	tcase_add_test(tc, errno_is_kept);
 	suite_add_tcase(s, tc);
 	return s;
