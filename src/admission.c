@@ -13,24 +13,49 @@ source_full(struct admission *a, const struct srckey *key)
 }
 
 enum verdict
-admission_check(struct admission *a, const struct peer *p)
+admission_check(struct admission *a, const struct peer *p, int64_t now)
 {
+	enum rate_verdict rate = RATE_WITHIN;
+
 	if (p->balancer_own)
 		return ADMIT;
-	if (!acl_permits(&a->acl, (const struct sockaddr *)&p->addr))
+	switch (acl_check(&a->acl, (const struct sockaddr *)&p->addr)) {
+	case ACL_DENIED:
 		return REFUSE_DENIED;
+	case ACL_NOT_ALLOWED:
+		return REFUSE_NOT_ALLOWED;
+	default:
+		break;
+	}
+	if (a->rate != NULL && (rate = sourcerate_take(a->rate, &p->key, now)) == RATE_OVER)
+		return REFUSE_RATE;
 	if (source_full(a, &p->key))
 		return REFUSE_SOURCE;
-	return ADMIT;
+	return rate == RATE_UNTRACKED ? ADMIT_UNMETERED : ADMIT;
+}
+
+enum verdict
+admission_recheck(struct admission *a, const struct peer *p)
+{
+	return !p->balancer_own && source_full(a, &p->key) ? REFUSE_SOURCE : ADMIT;
 }
 
 const char *
 admission_reason(const struct admission *a, enum verdict v, char *buf, size_t len)
 {
-	if (v == REFUSE_DENIED)
+	switch (v) {
+	case REFUSE_DENIED:
+	case REFUSE_NOT_ALLOWED:
 		snprintf(buf, len, "denied by the access list");
-	else
+		break;
+	case REFUSE_RATE:
+		snprintf(buf, len, "over %u %s a minute from this source (--max-rate-per-source)",
+			a->rate_per_minute, a->rate_per_minute == 1 ? "connection" : "connections");
+		break;
+	default:
 		snprintf(buf, len, "%u %s from this source (--max-per-source)", a->max_per_source,
 			a->max_per_source == 1 ? "connection" : "connections");
+		break;
+	}
 	return buf;
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,15 @@
  * child that waits holds a place of --max-children, so a log that stops reading must not
  * hold them all for the whole -t. */
 #define LOG_WAIT_AFTER_MS 1000
+
+/* The exit status for each end: 0 for the normal one, 1 for ours to look into, as a supervisor
+ * or a shell would read them. */
+static const int exit_status[] = {
+	[GREET_PEER_CLOSED] = 0,
+	[GREET_ERROR] = 1,
+	[GREET_DEADLINE] = 2,
+	[GREET_PEER_RESET] = 3,
+};
 
 /* The master blocks the signals it reads from a signalfd. A child must die of SIGTERM again (the
  * master's second SIGTERM); the others stay blocked, so that signals meant for the master
@@ -127,5 +137,20 @@ child_run(const struct child_job *job)
 			(long long)(ms / 1000), (long long)(ms % 1000), r.discarded,
 			greet_end_text(&r, how, sizeof(how)));
 	}
-	_exit(r.end == GREET_ERROR ? 1 : 0);
+	_exit(exit_status[r.end]);
+}
+
+bool
+child_end_of(int wait_status, enum greet_end *end)
+{
+	*end = GREET_ERROR;
+	if (!WIFEXITED(wait_status))
+		return false;
+	for (int i = 0; i < (int)ARRAY_SIZE(exit_status); i++) {
+		if (exit_status[i] == WEXITSTATUS(wait_status)) {
+			*end = (enum greet_end)i;
+			return true;
+		}
+	}
+	return false;
 }

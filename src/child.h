@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "greet.h"
 #include "message.h"
 #include "peer.h"
 #include "quotes.h"
@@ -19,8 +20,13 @@ struct child_job {
 	bool random_quote;           /* else the quote of the day */
 };
 
-/* Keeps only the client and the log, greets, logs one line, and exits: 0 when the exchange
- * ended as clients end it (closed, reset, deadline), 1 on a failure of our own. */
+/* Keeps only the client and the log, greets, logs one line, and exits with a status that says
+ * how the greeting ended: 0 the client closed, 1 a failure of our own, 2 the deadline, 3 the
+ * client reset the connection. Only 1 is a failure. */
 _Noreturn void child_run(const struct child_job *job);
+
+/* How a child's greeting ended, from its wait status; false (and *end GREET_ERROR) for a
+ * child that was killed or exited with a status child_run never gives. */
+bool child_end_of(int wait_status, enum greet_end *end);
 
 #endif

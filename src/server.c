@@ -35,6 +35,7 @@
 #include "proctitle.h"
 #include "quotes.h"
 #include "reload.h"
+#include "sourcerate.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -303,7 +304,14 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
 			o->max_children);
 	s->admission = (struct admission){ { o->allow, o->nallow, o->deny, o->ndeny },
-		o->max_per_source, s->children, reap_now, s };
+		o->max_per_source, s->children, reap_now, s, NULL, o->max_rate_per_source };
+	/* Without -r the table is not even allocated. */
+	if (o->max_rate_per_source > 0 &&
+		(s->admission.rate = sourcerate_new(o->max_rate_per_source,
+			 SOURCERATE_MAX_SOURCES)) == NULL)
+		return set_error(err, errlen, EX_OSERR,
+			"out of memory for --max-rate-per-source's table of %u sources",
+			SOURCERATE_MAX_SOURCES);
 	/* Direct clients pay nothing for the PROXY protocol: no buffers unless it is used. */
 	if (o->nproxy_from > 0 && (s->pending = pending_new(o->max_children)) == NULL)
 		return set_error(err, errlen, EX_OSERR,
@@ -342,6 +350,7 @@ server_free(struct server *s)
 	message_free(&s->msg);
 	quotes_free(&s->quotes);
 	children_free(s->children);
+	sourcerate_free(s->admission.rate);
 	pending_free(s->pending);
 	free(s->pollset);
 	notify_close(&s->notify);
@@ -355,7 +364,8 @@ server_free(struct server *s)
 static uint64_t
 refused(const struct server *s)
 {
-	return s->ev.count[EV_SOURCE] + s->ev.count[EV_DENIED];
+	return s->ev.count[EV_SOURCE] + s->ev.count[EV_DENIED] + s->ev.count[EV_NOT_ALLOWED] +
+		s->ev.count[EV_RATE];
 }
 
 static uint64_t
@@ -413,8 +423,8 @@ log_status(const struct server *s, int64_t now)
 		" by the access list, --max-children reached %" PRIu64 " times, %" PRIu64
 		" accept failures, %" PRIu64 " fork failures; up %lld s; log lines lost: %" PRIu64
 		" to syslog, %" PRIu64 " to stderr",
-		alive, alive == 1 ? "child" : "children", s->served, n[EV_SOURCE], n[EV_DENIED],
-		n[EV_CAP], n[EV_ACCEPT_FAIL], n[EV_FORK_FAIL],
+		alive, alive == 1 ? "child" : "children", s->served, n[EV_SOURCE],
+		n[EV_DENIED] + n[EV_NOT_ALLOWED], n[EV_CAP], n[EV_ACCEPT_FAIL], n[EV_FORK_FAIL],
 		(long long)((now - s->started) / 1000), log_lost_syslog(), log_lost_stderr());
 	if (s->pending != NULL)
 		log_proxy_status(s);
@@ -499,10 +509,28 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 static void
 refuse_for(struct server *s, int fd, enum verdict v, const struct peer *p, int64_t now)
 {
-	char why[64];
+	static const enum event kind[] = {
+		[REFUSE_DENIED] = EV_DENIED,
+		[REFUSE_NOT_ALLOWED] = EV_NOT_ALLOWED,
+		[REFUSE_RATE] = EV_RATE,
+		[REFUSE_SOURCE] = EV_SOURCE,
+	};
+	char why[96];
 
-	refuse(s, fd, v == REFUSE_DENIED ? EV_DENIED : EV_SOURCE, p, now,
-		admission_reason(&s->admission, v, why, sizeof(why)));
+	refuse(s, fd, kind[v], p, now, admission_reason(&s->admission, v, why, sizeof(why)));
+}
+
+/* A source let through because the rate's table is full: counted, and told as a flood is. */
+static void
+note_unmetered(struct server *s, const struct peer *p, int64_t now)
+{
+	char who[PEER_TEXT_MAX];
+
+	peer_describe(p, who, sizeof(who));
+	events_note(&s->ev, EV_RATE_UNTRACKED, now, LOG_WARNING,
+		"not metering %s: --max-rate-per-source already tracks %u sources still short of "
+		"tokens",
+		who, SOURCERATE_MAX_SOURCES);
 }
 
 /* The one way in for every client, direct or relayed: the lists and caps, then a child. One at
@@ -510,9 +538,11 @@ refuse_for(struct server *s, int fd, enum verdict v, const struct peer *p, int64
 static void
 admit(struct server *s, int fd, const struct peer *p, int64_t now)
 {
-	enum verdict v = admission_check(&s->admission, p);
+	enum verdict v = admission_check(&s->admission, p, now);
 
-	if (v == ADMIT)
+	if (v == ADMIT_UNMETERED)
+		note_unmetered(s, p, now);
+	if (v == ADMIT || v == ADMIT_UNMETERED)
 		spawn(s, fd, p, now);
 	else if (v != REFUSE_SOURCE || s->phase != SERVING || !grace_add(&s->grace, fd, p, now))
 		refuse_for(s, fd, v, p, now); /* once stopping, no slot is worth a wait */
@@ -527,7 +557,7 @@ recheck_waiting(struct server *s, int64_t now)
 
 	for (size_t i = 0; i < s->grace.n;) {
 		struct grace_entry e = s->grace.e[i];
-		bool full = admission_check(&s->admission, &e.peer) != ADMIT;
+		bool full = admission_recheck(&s->admission, &e.peer) != ADMIT;
 
 		if (full && now < e.due && !stopping) {
 			i++;
