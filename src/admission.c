@@ -2,21 +2,18 @@
 
 #include <stdio.h>
 
+/* Children still logging after their client left do not count: only the connections whose
+ * client has not closed them (which costs a poll, so only at the cap). */
 static bool
-source_full(struct admission *a, const struct srckey *key)
+source_full(const struct admission *a, const struct srckey *key)
 {
-	if (a->max_per_source == 0 || children_of_source(a->children, key) < a->max_per_source)
-		return false;
-	a->reap(a->ctx);
-	return children_of_source(a->children, key) >= a->max_per_source &&
+	return a->max_per_source > 0 && children_of_source(a->children, key) >= a->max_per_source &&
 		children_open_of_source(a->children, key) >= a->max_per_source;
 }
 
 enum verdict
-admission_check(struct admission *a, const struct peer *p, int64_t now)
+admission_check(const struct admission *a, const struct peer *p)
 {
-	enum rate_verdict rate = RATE_WITHIN;
-
 	if (p->balancer_own)
 		return ADMIT;
 	switch (acl_check(&a->acl, (const struct sockaddr *)&p->addr)) {
@@ -27,17 +24,24 @@ admission_check(struct admission *a, const struct peer *p, int64_t now)
 	default:
 		break;
 	}
-	if (a->rate != NULL && (rate = sourcerate_take(a->rate, &p->key, now)) == RATE_OVER)
-		return REFUSE_RATE;
 	if (source_full(a, &p->key))
 		return REFUSE_SOURCE;
-	return rate == RATE_UNTRACKED ? ADMIT_UNMETERED : ADMIT;
+	return ADMIT;
 }
 
 enum verdict
-admission_recheck(struct admission *a, const struct peer *p)
+admission_take_rate(const struct admission *a, const struct peer *p, int64_t now)
 {
-	return !p->balancer_own && source_full(a, &p->key) ? REFUSE_SOURCE : ADMIT;
+	if (a->rate == NULL || p->balancer_own)
+		return ADMIT;
+	switch (sourcerate_take(a->rate, &p->key, now)) {
+	case RATE_OVER:
+		return REFUSE_RATE;
+	case RATE_UNTRACKED:
+		return ADMIT_UNMETERED;
+	default:
+		return ADMIT;
+	}
 }
 
 const char *

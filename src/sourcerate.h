@@ -1,4 +1,4 @@
-/* --max-rate-per-source: at most N new connections a minute from one source (children.h's
+/* --max-rate-per-source: at most N new connections a minute from one source (addr.h's
  * srckey: an IPv4 address or an IPv6 /64), as a token bucket of N tokens that refills at N a
  * minute. Each source's bucket is one time, when it will be full again (the generic cell rate
  * algorithm), so nothing runs between connections. The table has a fixed size, allocated and
@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "children.h"
+#include "addr.h"
 
 /* The sources tracked at once by the daemon: stated in the man page. */
 #define SOURCERATE_MAX_SOURCES 8192

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -26,6 +27,7 @@
 
 static struct daemon d;
 static pid_t exporter = -1;
+static int exporter_log = -1; /* kept open: a Go program dies of SIGPIPE on a closed stderr */
 static char metrics_dir[128], metrics_path[160];
 
 static void
@@ -36,6 +38,9 @@ teardown(void)
 		waitpid(exporter, NULL, 0);
 		exporter = -1;
 	}
+	if (exporter_log >= 0)
+		close(exporter_log);
+	exporter_log = -1;
 	daemon_cleanup(&d);
 }
 
@@ -207,8 +212,9 @@ free_port(void)
 	return ntohs(sin.sin_port);
 }
 
-/* Starts the exporter on a free loopback port; waits for its "Listening on" line. false if
- * the port was taken in the meantime (it exited saying so). */
+/* Starts the exporter on a free loopback port; waits for the line it logs once it listens
+ * ("TLS is disabled.", after "Listening on"). false if the port was taken in the meantime (it
+ * exited saying so). */
 static bool
 start_exporter(uint16_t port)
 {
@@ -231,7 +237,7 @@ start_exporter(uint16_t port)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	while (strstr(log, "Listening on") == NULL) {
+	while (strstr(log, "TLS is disabled.") == NULL) {
 		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
 		ssize_t n;
 
@@ -252,7 +258,7 @@ start_exporter(uint16_t port)
 		log[got] = '\0';
 		last = clock_ms();
 	}
-	close(pipefd[0]); /* it logs nothing more unless something fails */
+	exporter_log = pipefd[0];
 	return true;
 }
 
@@ -323,13 +329,13 @@ START_TEST(collector_reads_what_the_daemon_did)
 		port = free_port();
 	} while (!start_exporter(port));
 	scrape(port, page, sizeof(page));
-	ck_assert_msg(has_line(page, "node_textfile_scrape_error 0"), "%s", page);
-	ck_assert_msg(strstr(page, "node_textfile_mtime_seconds{file=\"") != NULL, "%s", page);
+	ck_assert_msg(has_line(page, "node_textfile_scrape_error 0"), "%.3000s", page);
+	ck_assert_msg(strstr(page, "node_textfile_mtime_seconds{file=\"") != NULL, "%.3000s", page);
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
-		ck_assert_msg(has_line(page, expected[i].line), "no '%s' in the scrape:\n%s",
+		ck_assert_msg(has_line(page, expected[i].line), "no '%s' in the scrape:\n%.3000s",
 			expected[i].line,
 			strstr(page, "hello_server_") ? strstr(page, "hello_server_") : page);
-	ck_assert_msg(strstr(page, "hello_server_build_info{version=\"") != NULL, "%s", page);
+	ck_assert_msg(strstr(page, "hello_server_build_info{version=\"") != NULL, "%.3000s", page);
 	/* At exit, the file is written a last time: the same counts. */
 	ck_assert_int_eq(daemon_stop(&d), 0);
 	ck_assert(has_line(slurp(metrics_path), "hello_server_served_total 10"));

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "deadline.h"
 #include "escape.h"
 #include "events.h"
 #include "log.h"
@@ -74,13 +75,13 @@ START_TEST(ratelimit_summarizes_a_flood)
 	ck_assert_int_eq(since, 11000);
 	/* A quiet interval closes the window; the next event is told in full again. */
 	ck_assert_uint_eq(ratelimit_flush(&rl, 31000, &since), 0);
-	ck_assert_int_eq(ratelimit_due(&rl), INT64_MAX);
+	ck_assert_int_eq(ratelimit_due(&rl), DEADLINE_OFF);
 	ck_assert(ratelimit_hit(&rl, 50000));
 	/* At exit, whatever is counted is told, window or not. */
 	ck_assert(!ratelimit_hit(&rl, 50001));
 	ck_assert_uint_eq(ratelimit_flush(&rl, INT64_MAX, &since), 1);
 	ck_assert_int_eq(since, 50000);
-	ck_assert_int_eq(ratelimit_due(&rl), INT64_MAX);
+	ck_assert_int_eq(ratelimit_due(&rl), DEADLINE_OFF);
 }
 END_TEST
 

@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "children.h"
 #include "runner.h"
 #include "sourcerate.h"
 
