@@ -1,123 +1,10 @@
-/* Log escaping and flood summaries. */
+/* The log line as it goes to /dev/log. */
 #include <check.h>
 #include <string.h>
 #include <syslog.h>
 
-#include "deadline.h"
-#include "escape.h"
-#include "events.h"
 #include "log.h"
-#include "ratelimit.h"
 #include "runner.h"
-
-static const struct {
-	const char *in;
-	size_t len;
-	const char *out;
-} escapes[] = {
-	{ "plain text", 10, "plain text" },
-	{ "tab\tnew\nline", 12, "tab\\x09new\\x0aline" },
-	{ "\x1b[31mred", 8, "\\x1b[31mred" },
-	{ "back\\slash", 10, "back\\\\slash" },
-	{ "nul\0byte", 8, "nul\\x00byte" },
-	{ "\xff\x80", 2, "\\xff\\x80" },
-	{ "", 0, "" },
-};
-
-START_TEST(escapes_bytes)
-{
-	char out[64];
-
-	escape_bytes(out, sizeof(out), escapes[_i].in, escapes[_i].len);
-	ck_assert_str_eq(out, escapes[_i].out);
-}
-END_TEST
-
-START_TEST(escape_is_bounded)
-{
-	char in[1000], out[32];
-
-	memset(in, '\n', sizeof(in));
-	escape_bytes(out, sizeof(out), in, sizeof(in));
-	ck_assert_uint_lt(strlen(out), sizeof(out));
-	ck_assert_str_eq(out + strlen(out) - 3, "...");
-	memset(in, 'a', sizeof(in));
-	escape_bytes(out, sizeof(out), in, sizeof(in));
-	ck_assert_uint_eq(strlen(out), sizeof(out) - 1);
-	/* Exactly fitting input is not cut. */
-	escape_bytes(out, sizeof(out), in, sizeof(out) - 1);
-	ck_assert_uint_eq(strlen(out), sizeof(out) - 1);
-	ck_assert(strchr(out, '.') == NULL);
-	escape_bytes(out, 1, in, 10);
-	ck_assert_str_eq(out, "");
-}
-END_TEST
-
-START_TEST(ratelimit_summarizes_a_flood)
-{
-	struct ratelimit rl;
-	int64_t since;
-	int told = 0;
-
-	ratelimit_init(&rl, 10000);
-	/* 1000 events in the first second: one is told, 999 counted. */
-	for (int i = 0; i < 1000; i++)
-		told += ratelimit_hit(&rl, 1000 + i);
-	ck_assert_int_eq(told, 1);
-	ck_assert_int_eq(ratelimit_due(&rl), 11000);
-	ck_assert_uint_eq(ratelimit_flush(&rl, 10999, &since), 0); /* not yet */
-	ck_assert_uint_eq(ratelimit_flush(&rl, 11000, &since), 999);
-	ck_assert_int_eq(since, 1000);
-	/* The flood goes on: still counted, one summary per interval. */
-	ck_assert(!ratelimit_hit(&rl, 12000));
-	ck_assert(!ratelimit_hit(&rl, 20999));
-	ck_assert_uint_eq(ratelimit_flush(&rl, 21000, &since), 2);
-	ck_assert_int_eq(since, 11000);
-	/* A quiet interval closes the window; the next event is told in full again. */
-	ck_assert_uint_eq(ratelimit_flush(&rl, 31000, &since), 0);
-	ck_assert_int_eq(ratelimit_due(&rl), DEADLINE_OFF);
-	ck_assert(ratelimit_hit(&rl, 50000));
-	/* At exit, whatever is counted is told, window or not. */
-	ck_assert(!ratelimit_hit(&rl, 50001));
-	ck_assert_uint_eq(ratelimit_flush(&rl, INT64_MAX, &since), 1);
-	ck_assert_int_eq(since, 50000);
-	ck_assert_int_eq(ratelimit_due(&rl), DEADLINE_OFF);
-}
-END_TEST
-
-START_TEST(ratelimit_late_flush_loses_nothing)
-{
-	struct ratelimit rl;
-	int64_t since;
-
-	ratelimit_init(&rl, 100);
-	ck_assert(ratelimit_hit(&rl, 0));
-	ck_assert(!ratelimit_hit(&rl, 50));
-	/* The window ended at 100 but nobody flushed before this event at 500. */
-	ck_assert(!ratelimit_hit(&rl, 500));
-	ck_assert_uint_eq(ratelimit_flush(&rl, 500, &since), 2);
-}
-END_TEST
-
-START_TEST(events_count_every_kind)
-{
-	struct events ev;
-
-	events_init(&ev, 10000);
-	for (int i = 0; i < 50; i++)
-		events_note(&ev, EV_SOURCE, 5, LOG_DEBUG, "test %d", i);
-	events_note(&ev, EV_DENIED, 7, LOG_DEBUG, "test");
-	ck_assert_uint_eq(ev.count[EV_SOURCE], 50);
-	ck_assert_uint_eq(ev.count[EV_DENIED], 1);
-	ck_assert_uint_eq(ev.count[EV_FORK_FAIL], 0);
-	ck_assert_int_eq(events_due(&ev), 10005);
-	events_flush(&ev, 10005);
-	ck_assert_int_eq(events_due(&ev), 10007);
-	events_flush(&ev, 10007);
-	ck_assert_int_eq(events_due(&ev), 20005);
-	ck_assert_uint_eq(ev.count[EV_SOURCE], 50);
-}
-END_TEST
 
 /* What goes to /dev/log: RFC 3164, facility daemon, our ident and the pid we are given. */
 START_TEST(syslog_line_format)
@@ -145,16 +32,9 @@ static Suite *
 log_suite(void)
 {
 	Suite *s = suite_create("log");
-	TCase *tc = tcase_create("escape");
+	TCase *tc = tcase_create("format");
 
-	tcase_add_loop_test(tc, escapes_bytes, 0, sizeof(escapes) / sizeof(escapes[0]));
-	tcase_add_test(tc, escape_is_bounded);
 	tcase_add_test(tc, syslog_line_format);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("summaries");
-	tcase_add_test(tc, ratelimit_summarizes_a_flood);
-	tcase_add_test(tc, ratelimit_late_flush_loses_nothing);
-	tcase_add_test(tc, events_count_every_kind);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addrs.h"
 #include "pending.h"
 #include "runner.h"
 
@@ -23,11 +24,8 @@ static struct pending_set *set;
 static void
 setup(void)
 {
-	struct sockaddr_in balancer = { .sin_family = AF_INET, .sin_port = htons(5555) };
-	struct peer p;
+	struct peer p = peer_of("10.0.0.2", 5555);
 
-	inet_pton(AF_INET, "10.0.0.2", &balancer.sin_addr);
-	peer_from_accept(&p, (struct sockaddr *)&balancer, 0);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 	set = pending_new(4);
 	ck_assert_ptr_nonnull(set);
@@ -171,12 +169,9 @@ END_TEST
 /* Four fit (setup added one); a fifth is not taken, and stays the caller's. */
 START_TEST(a_full_set_takes_no_more)
 {
-	struct sockaddr_in balancer = { .sin_family = AF_INET, .sin_port = htons(5555) };
-	struct peer p;
+	struct peer p = peer_of("10.0.0.2", 5555);
 	int more[4][2];
 
-	inet_pton(AF_INET, "10.0.0.2", &balancer.sin_addr);
-	peer_from_accept(&p, (struct sockaddr *)&balancer, 0);
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, more[i]), 0);
 	for (int i = 0; i < 3; i++)

@@ -1,37 +1,15 @@
 /* The per-source token bucket and its table: burst, refill, independent sources, the bound,
  * forgetting refilled sources, and a spray of sources. */
-#include <arpa/inet.h>
 #include <check.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include "addr.h"
+#include "addrs.h"
 #include "runner.h"
 #include "sourcerate.h"
 
 /* Far from 0, as mono_ms() is, so that nothing depends on the clock starting at 0. */
 #define T0 1000000000
-
-static struct srckey
-key_of(const char *text)
-{
-	struct sockaddr_storage raw = { 0 }, plain;
-	struct srckey k;
-
-	if (inet_pton(AF_INET, text, &((struct sockaddr_in *)&raw)->sin_addr) == 1) {
-		raw.ss_family = AF_INET;
-	} else {
-		ck_assert_int_eq(inet_pton(AF_INET6, text,
-					 &((struct sockaddr_in6 *)&raw)->sin6_addr),
-			1);
-		raw.ss_family = AF_INET6;
-	}
-	sockaddr_unmap((struct sockaddr *)&raw, &plain);
-	srckey_from((struct sockaddr *)&plain, &k);
-	return k;
-}
 
 /* The n-th of many IPv4 sources: 10.x.y.z. */
 static struct srckey
