@@ -11,9 +11,10 @@
 
 #include "metrics.h"
 #include "runner.h"
+#include "scratch.h"
 
 static char text[METRICS_TEXT_MAX];
-static char dir[] = "/tmp/test-metrics-XXXXXX";
+static char dir[SCRATCH_DIR_MAX];
 
 /* Every value different, so that a value in the wrong place shows. */
 static struct metrics_values
@@ -175,17 +176,13 @@ END_TEST
 static void
 make_dir(void)
 {
-	strcpy(dir, "/tmp/test-metrics-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make(dir, "metrics");
 }
 
 static void
 remove_dir(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 static char *
