@@ -130,6 +130,8 @@ metrics_render(const struct metrics_values *v, const char *version, char *buf, s
 {
 	struct out o = { buf, cap, 0 };
 
+	if (cap > 0)
+		buf[0] = '\0';
 	counter(&o, "accepted_total", "Connections accepted.", v->accepted);
 	counter(&o, "served_total", "Clients handed to a child to be greeted.", v->served);
 	counter(&o, "health_checks_total",

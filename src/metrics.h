@@ -25,7 +25,8 @@ struct metrics_values {
 	uint64_t lost_syslog, lost_stderr;
 	uint64_t reloads_ok, reloads_failed;
 	uint64_t write_failures; /* of this file */
-	unsigned children, pending_headers, waiting_clients, max_children, quotes_loaded;
+	/* Gauges as wide as the counters: no padding, so two sets compare with memcmp. */
+	uint64_t children, pending_headers, waiting_clients, max_children, quotes_loaded;
 	int64_t start_time; /* seconds since the epoch */
 };
 

@@ -104,13 +104,12 @@ send_status(struct status *st, const struct notifier *n, const struct status_cen
 	st->due = now + STATUS_INTERVAL_MS;
 }
 
-/* The values of the metrics file; memset first, so that two of them compare with memcmp. */
+/* The values of the metrics file. */
 static void
 gather(const struct status *st, const struct status_census *c, struct metrics_values *v)
 {
 	const uint64_t *n = st->ev.count;
 
-	memset(v, 0, sizeof(*v));
 	v->accepted = st->accepted;
 	v->served = st->served - st->balancer_own;
 	v->health_checks = st->balancer_own;
