@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
+
 struct out {
 	char *buf;
 	size_t cap, len;
@@ -46,22 +48,27 @@ gauge(struct out *o, const char *name, const char *help, uint64_t v)
 	put(o, "hello_server_%s %" PRIu64 "\n", name, v);
 }
 
-/* One sample of a labelled family. */
+/* A counter with one label: a sample for each of its n values. */
 static void
-labelled(struct out *o, const char *name, const char *label, const char *value, uint64_t v)
+labelled(struct out *o, const char *name, const char *help, const char *label,
+	const char *const values[], const uint64_t counts[], size_t n)
 {
-	put(o, "hello_server_%s{%s=\"%s\"} %" PRIu64 "\n", name, label, value, v);
+	family(o, name, "counter", help);
+	for (size_t i = 0; i < n; i++)
+		put(o, "hello_server_%s{%s=\"%s\"} %" PRIu64 "\n", name, label, values[i],
+			counts[i]);
 }
 
 static void
 refusals(struct out *o, const struct metrics_values *v)
 {
-	family(o, "refused_total", "counter",
-		"Connections closed without a greeting, by the rule that refused them.");
-	labelled(o, "refused_total", "reason", "allow", v->refused_allow);
-	labelled(o, "refused_total", "reason", "deny", v->refused_deny);
-	labelled(o, "refused_total", "reason", "per_source", v->refused_per_source);
-	labelled(o, "refused_total", "reason", "rate", v->refused_rate);
+	static const char *const reason[] = { "allow", "deny", "per_source", "rate" };
+	const uint64_t n[] = { v->refused_allow, v->refused_deny, v->refused_per_source,
+		v->refused_rate };
+
+	labelled(o, "refused_total",
+		"Connections closed without a greeting, by the rule that refused them.", "reason",
+		reason, n, ARRAY_SIZE(n));
 	counter(o, "rate_untracked_total",
 		"Connections let through unmetered: the table of --max-rate-per-source was full.",
 		v->rate_untracked);
@@ -77,33 +84,35 @@ greetings(struct out *o, const struct metrics_values *v)
 		[GREET_ERROR] = "error",
 	};
 
-	family(o, "greetings_total", "counter",
-		"Greetings by how they ended, as each child's exit status tells.");
-	for (int i = 0; i < METRICS_GREET_ENDS; i++)
-		labelled(o, "greetings_total", "end", end[i], v->greetings[i]);
+	labelled(o, "greetings_total",
+		"Greetings by how they ended, as each child's exit status tells.", "end", end,
+		v->greetings, METRICS_GREET_ENDS);
 }
 
 static void
 proxy_failures(struct out *o, const struct metrics_values *v)
 {
-	family(o, "proxy_header_failures_total", "counter",
-		"Balancer connections closed without a greeting, by what their PROXY header was.");
-	labelled(o, "proxy_header_failures_total", "reason", "missing", v->proxy_missing);
-	labelled(o, "proxy_header_failures_total", "reason", "truncated", v->proxy_truncated);
-	labelled(o, "proxy_header_failures_total", "reason", "malformed", v->proxy_malformed);
-	labelled(o, "proxy_header_failures_total", "reason", "timeout", v->proxy_timeout);
+	static const char *const reason[] = { "missing", "truncated", "malformed", "timeout" };
+	const uint64_t n[] = { v->proxy_missing, v->proxy_truncated, v->proxy_malformed,
+		v->proxy_timeout };
+
+	labelled(o, "proxy_header_failures_total",
+		"Balancer connections closed without a greeting, by what their PROXY header was.",
+		"reason", reason, n, ARRAY_SIZE(n));
 }
 
 static void
 upkeep(struct out *o, const struct metrics_values *v)
 {
-	family(o, "log_lines_lost_total", "counter",
-		"Log lines that their destination did not take.");
-	labelled(o, "log_lines_lost_total", "destination", "syslog", v->lost_syslog);
-	labelled(o, "log_lines_lost_total", "destination", "stderr", v->lost_stderr);
-	family(o, "reloads_total", "counter", "Reloads (SIGHUP) by result.");
-	labelled(o, "reloads_total", "result", "success", v->reloads_ok);
-	labelled(o, "reloads_total", "result", "failure", v->reloads_failed);
+	static const char *const destination[] = { "syslog", "stderr" };
+	static const char *const result[] = { "success", "failure" };
+	const uint64_t lost[] = { v->lost_syslog, v->lost_stderr };
+	const uint64_t reloads[] = { v->reloads_ok, v->reloads_failed };
+
+	labelled(o, "log_lines_lost_total", "Log lines that their destination did not take.",
+		"destination", destination, lost, ARRAY_SIZE(lost));
+	labelled(o, "reloads_total", "Reloads (SIGHUP) by result.", "result", result, reloads,
+		ARRAY_SIZE(reloads));
 	counter(o, "metrics_write_failures_total", "Writes of this file that failed.",
 		v->write_failures);
 }

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t
+int64_t
 now_ms(void)
 {
 	struct timespec ts;
@@ -717,15 +717,23 @@ open_client(const char *source, const char *addr, uint16_t port)
 }
 
 size_t
-fetch(const char *source, const char *addr, uint16_t port, char *buf, size_t cap)
+read_to_end(int fd, char *buf, size_t cap)
 {
-	int fd = open_client(source, addr, port);
 	size_t got = 0;
 	ssize_t n;
 
 	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
 		got += (size_t)n;
 	buf[got] = '\0';
+	return got;
+}
+
+size_t
+fetch(const char *source, const char *addr, uint16_t port, char *buf, size_t cap)
+{
+	int fd = open_client(source, addr, port);
+	size_t got = read_to_end(fd, buf, cap);
+
 	close(fd);
 	return got;
 }

@@ -15,6 +15,9 @@
 /* WAIT_MS scaled for a run that declares itself slower (CK_TIMEOUT_MULTIPLIER). */
 int64_t wait_ms(void);
 
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t now_ms(void);
+
 struct daemon_env {
 	rlim_t nofile;             /* 0: inherit */
 	rlim_t nproc;              /* 0: inherit */
@@ -90,6 +93,8 @@ const char *daemon_log_tail(struct daemon *d);
 /* One client: connects from source (NULL: any) to addr:port, sends nothing, reads until EOF or
  * error; returns the bytes read (0 for a connection closed without a greeting). */
 size_t fetch(const char *source, const char *addr, uint16_t port, char *buf, size_t cap);
+/* Reads fd until EOF, an error or cap - 1 bytes; NUL-terminates; returns the bytes read. */
+size_t read_to_end(int fd, char *buf, size_t cap);
 /* A connected socket, nothing read. */
 int open_client(const char *source, const char *addr, uint16_t port);
 

@@ -49,15 +49,6 @@ free_port(int family)
 	return port;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool
 port_accepts(const char *addr, uint16_t port)
 {

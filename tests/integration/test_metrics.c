@@ -44,27 +44,6 @@ teardown(void)
 	daemon_cleanup(&d);
 }
 
-static int64_t
-clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static size_t
-read_to_end(int fd, char *buf, size_t cap)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-	return got;
-}
-
 /* A connection from the balancer that sends a header and reads the answer to its end. */
 static size_t
 relay(const char *header, char *buf, size_t cap)
@@ -223,7 +202,7 @@ start_exporter(uint16_t port)
 		"--collector.textfile", dir, listen, NULL };
 	size_t got = 0;
 	int pipefd[2];
-	int64_t last = clock_ms();
+	int64_t last = now_ms();
 
 	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%u", port);
 	snprintf(dir, sizeof(dir), "--collector.textfile.directory=%s", metrics_dir);
@@ -241,8 +220,7 @@ start_exporter(uint16_t port)
 		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
 		ssize_t n;
 
-		ck_assert_msg(clock_ms() - last < wait_ms(), "node_exporter said nothing:\n%s",
-			log);
+		ck_assert_msg(now_ms() - last < wait_ms(), "node_exporter said nothing:\n%s", log);
 		if (poll(&p, 1, 1000) != 1)
 			continue;
 		n = read(pipefd[0], log + got, sizeof(log) - 1 - got);
@@ -256,7 +234,7 @@ start_exporter(uint16_t port)
 		}
 		got += (size_t)n;
 		log[got] = '\0';
-		last = clock_ms();
+		last = now_ms();
 	}
 	exporter_log = pipefd[0];
 	return true;

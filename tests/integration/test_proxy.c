@@ -40,18 +40,6 @@ send_all(int fd, const void *data, size_t len)
 	ck_assert_int_eq(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
 }
 
-static size_t
-read_to_end(int fd, char *buf, size_t cap)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-	return got;
-}
-
 /* A connection from source that sends data (a header, perhaps more) and reads to the end. */
 static size_t
 relay(const char *source, const char *addr, const void *data, size_t len, char *buf, size_t cap)

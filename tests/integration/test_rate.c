@@ -23,15 +23,6 @@ teardown(void)
 	daemon_cleanup(&d);
 }
 
-static int64_t
-clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool
 greeted(const char *source)
 {
@@ -74,7 +65,7 @@ START_TEST(tight_loop_is_held_while_others_are_served)
 
 	snprintf(rate, sizeof(rate), "%d", RATE);
 	daemon_start(&d, args);
-	start = clock_ms();
+	start = now_ms();
 	for (int i = 0; i < 40; i++) {
 		abuser += greeted("127.0.0.2");
 		relayed_abuser += relayed("192.0.2.9");
@@ -85,7 +76,7 @@ START_TEST(tight_loop_is_held_while_others_are_served)
 				"another relayed client was refused\n%s", daemon_log_tail(&d));
 		}
 	}
-	elapsed = clock_ms() - start;
+	elapsed = now_ms() - start;
 	printf("in %lld ms: %u of 40 greeted from one source, %u of 40 from one relayed client\n",
 		(long long)elapsed, abuser, relayed_abuser);
 	ck_assert_uint_ge(abuser, RATE);
@@ -126,7 +117,7 @@ START_TEST(spray_of_sources_leaves_the_master_flat)
 	const char *const args[] = { "-l", "127.0.0.1:0", "-q", "-s", "0", "-r", "1", NULL };
 	unsigned total = slow_build() ? 1500 : 10000;
 	long rss_before, rss_after;
-	int64_t start = clock_ms(), elapsed;
+	int64_t start = now_ms(), elapsed;
 
 	daemon_start(&d, args);
 	spray(0, 1000);
@@ -135,7 +126,7 @@ START_TEST(spray_of_sources_leaves_the_master_flat)
 	spray(1000, total);
 	daemon_wait_children_at_most(&d, 0);
 	rss_after = proc_kb(d.pid, "status", "VmRSS:");
-	elapsed = clock_ms() - start;
+	elapsed = now_ms() - start;
 	printf("master: %ld kB RSS after 1000 sources, %ld kB after %u, in %lld ms\n", rss_before,
 		rss_after, total, (long long)elapsed);
 	ck_assert_msg(rss_after <= rss_before + 8, "RSS %ld kB after 1000 sources, %ld kB after",
