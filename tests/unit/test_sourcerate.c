@@ -1,7 +1,8 @@
 /* The per-source token bucket and its table: burst, refill, independent sources, the bound,
  * forgetting refilled sources, and a spray of sources. */
+#include <arpa/inet.h>
 #include <check.h>
-#include <stdio.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "addrs.h"
@@ -15,10 +16,12 @@
 static struct srckey
 nth_key(unsigned n)
 {
-	char text[32];
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl((10u << 24) | (n & 0xffffff)) };
+	struct srckey k;
 
-	snprintf(text, sizeof(text), "10.%u.%u.%u", (n >> 16) & 255, (n >> 8) & 255, n & 255);
-	return key_of(text);
+	srckey_from((const struct sockaddr *)&sin, &k);
+	return k;
 }
 
 static unsigned
