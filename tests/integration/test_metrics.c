@@ -291,9 +291,9 @@ START_TEST(collector_reads_what_the_daemon_did)
 {
 	/* -t: the deadline one client outstays; every other is greeted well within it, under
 	 * valgrind too. */
-	const char *args[] = { "-l", "127.0.0.1:0", "-t", slow_build() ? "30" : "3", "-s", "1", "-r", "3", "-a",
-		"127.0.0.0/16", "-a", "192.0.2.0/24", "-x", "127.0.0.9", "-P", "127.0.0.5",
-		"--metrics-file", metrics_path, NULL };
+	const char *args[] = { "-l", "127.0.0.1:0", "-t", slow_build() ? "30" : "3", "-s", "1",
+		"-r", "3", "-a", "127.0.0.0/16", "-a", "192.0.2.0/24", "-x", "127.0.0.9", "-P",
+		"127.0.0.5", "--metrics-file", metrics_path, NULL };
 	static char page[65536];
 	uint16_t port;
 
