@@ -355,9 +355,14 @@ daemon_status_children(struct daemon *d)
 	refresh_log(d);
 	from = d->log_len;
 	daemon_signal(d, SIGUSR1);
-	end = daemon_wait_log(d, "status: ", from);
-	(void)end;
-	line = strstr(d->log + from, "status: ");
+	/* The first status line, which counts the children: with --proxy-from a second one
+	 * ("status: 0 PROXY headers pending") follows, and may come after from. */
+	end = daemon_wait_log(d, " served, refused ", from);
+	line = d->log + end - 1;
+	while (line > d->log + from && line[-1] != '\n')
+		line--;
+	line = strstr(line, "status: ");
+	ck_assert_ptr_nonnull(line);
 	return (unsigned)strtoul(line + strlen("status: "), NULL, 10);
 }
 

@@ -311,10 +311,14 @@ START_TEST(collector_reads_what_the_daemon_did)
 	scrape(port, page, sizeof(page));
 	ck_assert_msg(has_line(page, "node_textfile_scrape_error 0"), "%.3000s", page);
 	ck_assert_msg(strstr(page, "node_textfile_mtime_seconds{file=\"") != NULL, "%.3000s", page);
-	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
-		ck_assert_msg(has_line(page, expected[i].line), "no '%s' in the scrape:\n%.3000s",
-			expected[i].line,
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		if (has_line(page, expected[i].line))
+			continue;
+		printf("the file:\n%s\nthe daemon's log:\n%s\n", slurp(metrics_path),
+			daemon_log_tail(&d));
+		ck_abort_msg("no '%s' in the scrape:\n%.3000s", expected[i].line,
 			strstr(page, "hello_server_") ? strstr(page, "hello_server_") : page);
+	}
 	ck_assert_msg(strstr(page, "hello_server_build_info{version=\"") != NULL, "%.3000s", page);
 	/* At exit, the file is written a last time: the same counts. */
 	ck_assert_int_eq(daemon_stop(&d), 0);
