@@ -27,6 +27,8 @@ struct watch {
 };
 
 struct server {
+	/* First: large and rarely written (see the end). */
+	struct grace grace; /* connections at their source's cap, refused unless it frees up */
 	const struct options *opt;
 	struct listener *listeners;
 	size_t nlisteners;
@@ -53,10 +55,9 @@ struct server {
 	unsigned max_pending;
 	bool at_cap; /* as last noted */
 	/* fork() makes every page the master writes while a child lives a page fault: the fields
-	 * written per connection (the backoffs above, the status's counters) stay together, and
-	 * grace, large and rarely written, comes last. */
+	 * written per connection (the backoffs above, the status's counters) come last, next to
+	 * the children's table that setup allocates right after this record. */
 	struct status status;
-	struct grace grace; /* connections at their source's cap, refused unless it frees up */
 };
 
 #define BACKOFF_MIN_MS 100

@@ -76,7 +76,9 @@ back_off(struct server *s, int *backoff_ms, int64_t now)
 		*backoff_ms *= 2;
 }
 
-static void
+/* Out of line, as fork_failed: their buffers on the stack of every admission would deepen the
+ * stack each connection's fork makes the master fault on, page by page. */
+static __attribute__((noinline)) void
 refuse(struct server *s, int fd, enum event kind, const struct peer *p, int64_t now,
 	const char *why)
 {
@@ -115,7 +117,7 @@ note_unmetered(struct server *s, const struct peer *p, int64_t now)
 	status_changed(&s->status);
 }
 
-static void
+static __attribute__((noinline)) void
 fork_failed(struct server *s, const struct peer *p, int64_t now)
 {
 	char who[PEER_TEXT_MAX];

@@ -71,7 +71,7 @@ make_host() {
 }
 
 # wait_lines FILE PID COUNT TEXT: blocks until COUNT lines of FILE (written by PID) hold TEXT;
-# fails, showing the file's end, if PID is gone first or 60 s pass.
+# fails, showing the file's end, if PID is gone first or 60 s pass without such a line.
 wait_lines() {
 	local file=$1 pid=$2 count=$3 text=$4
 	(($(await_lines "$file" "$count" 60 "$pid" -F -- "$text") == count)) ||

@@ -174,7 +174,7 @@ syslog_lines() {
 
 # Waits until the receiver has written at least WANT lines from TAG, so one
 # server's log backlog does not steal CPU from the next measurement: follows the
-# file as the receiver writes it, for at most 15 s.
+# file as the receiver writes it, until 15 s pass without a new line.
 await_syslog() {
 	local tag=$1 want=$2 have
 	[[ -n $syslog_pid ]] || return 0
@@ -426,7 +426,7 @@ measure() {
 		fi
 		# the last run's stragglers would otherwise run during the next one
 		await_children "${backend_pid:-$server_pid}" 20 ||
-			say "$name: children still running 20 s after the run"
+			say "$name: no child of it ended for 20 s after the run"
 	done
 	st=0
 	stop_pid "$server_pid" 20 || st=$?

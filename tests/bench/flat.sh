@@ -43,7 +43,7 @@ await_reaped() {
 measure() {
 	"$load" -p "$port" -n "$1" -c 32 -S 32 -t 60 -q >"$work/result" ||
 		{ cat "$work/result"; exit 1; }
-	await_children "$pid" 60 || { echo "children still running 60 s after the run" >&2; exit 1; }
+	await_children "$pid" 60 || { echo "no child ended for 60 s after the run" >&2; exit 1; }
 	await_reaped || { echo "the master did not report 0 children" >&2; exit 1; }
 	echo "$(find "/proc/$pid/fd" -mindepth 1 | wc -l) $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
 }

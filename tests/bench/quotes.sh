@@ -65,7 +65,7 @@ run_load() {
 	rate=$(sed -n 's/.*elapsed_s=\([0-9.]*\).*/\1/p' <<<"$result" |
 		awk -v n="$total" '{ printf "%.0f", n / $1 }')
 	# The last children are reaped once the load has its last EOF: wait for them.
-	await_children "$pid" 60 || { echo "children still running 60 s after the run" >&2; exit 1; }
+	await_children "$pid" 60 || { echo "no child ended for 60 s after the run" >&2; exit 1; }
 	after=$(cpu_ticks)
 	cpu=$(((after - before) * 1000000 / $(getconf CLK_TCK) / total))
 }

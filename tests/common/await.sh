@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Waiting on events, for the test and benchmark scripts (sourced, bash): a script blocks until
 # something happens, never for a guessed time. pidwait (procps) holds a pidfd and is woken by the
-# exit it waits for; tail -f is woken by inotify when a file grows. Each wait is also bounded, so
-# a failure shows as a message, not a hang.
+# exit it waits for; tail -f is woken by inotify when a file grows. Each wait is also bounded by
+# SECS without progress (no line, no exit), so a failure shows as a message, not a hang; a wait
+# that progresses waits as long as it progresses, however slow the machine.
 #
 # The sourcing script sets AWAIT_DIR to a directory of its own: pidwait -F reads the pid from a
 # file there (it takes a file, not a pipe).
@@ -32,37 +33,50 @@ wait_gone() {
 }
 
 # await_children PID SECS: blocks until PID has no child left (none are expected to be born
-# meanwhile), at most SECS. pidwait holds a pidfd of each child and is woken by their exits.
+# meanwhile); fails when SECS pass without one of them ending. pidwait holds a pidfd of the child
+# and is woken by its exit.
 await_children() {
-	local st=0
-	timeout "$2" pidwait -P "$1" || st=$?
-	# 0: they ended while waited for; 1: there were none
-	((st == 0 || st == 1))
+	local parent=$1 secs=$2 kid live
+	for (( ; ; )); do
+		live=()
+		for kid in $(pgrep -P "$parent"); do
+			running "$kid" && live+=("$kid")
+		done
+		((${#live[@]} > 0)) || return 0
+		for kid in "${live[@]}"; do
+			wait_gone "$kid" "$secs" || return 1
+		done
+	done
 }
 
 # await_lines FILE COUNT SECS PID GREP-ARGS...: blocks until COUNT lines of FILE match GREP-ARGS
 # (options and a pattern), reading FILE from its start and then as it grows. Gives up as soon as
-# PID, the process that writes FILE, is gone, or when SECS pass. Prints how many matching lines
-# it saw (at most COUNT).
+# PID, the process that writes FILE, is gone, or when SECS pass without a new matching line.
+# Prints how many matching lines it saw (at most COUNT).
 await_lines() {
-	local file=$1 count=$2 secs=$3 pid=$4 fd follower seen
+	local file=$1 count=$2 secs=$3 pid=$4 fd follower seen=0
 	shift 4
 	await_pid_file "$pid"
-	# Whichever of tail and pidwait ends first, the other is ended; tail also ends when the
-	# pipe is closed (it watches its output for that) or at SECS, with all the rest.
-	exec {fd}< <(exec timeout "$secs" bash -c '
-		tail -n +1 -f "$1" & t=$!
-		pidwait -F "$2" & w=$!
+	# tail follows FILE through grep until PID is gone or we are done (TERM ends both).
+	exec {fd}< <(exec bash -c '
+		file=$1 waited=$2
+		shift 2
+		tail -n +1 -f "$file" > >(exec grep --line-buffered "$@") & t=$!
+		pidwait -F "$waited" & w=$!
+		trap "kill $t $w 2>/dev/null" TERM
 		wait -n
 		kill "$t" "$w" 2>/dev/null
-		wait' follow "$file" "$AWAIT_DIR/waited.pid" 2>/dev/null)
+		wait' follow "$file" "$AWAIT_DIR/waited.pid" "$@" 2>/dev/null)
 	follower=$!
-	seen=$(grep -c -m "$count" "$@" <&"$fd") || true
+	while ((seen < count)) && IFS= read -r -t "$secs" -u "$fd" _; do
+		((++seen))
+	done
+	kill "$follower" 2>/dev/null || true
 	exec {fd}<&-
 	wait "$follower" 2>/dev/null || true
 	# PID may have written its last lines and gone before tail printed them: read the file
 	# once more, whole, now that nothing is left to wait for.
-	if ((${seen:-0} < count)); then
+	if ((seen < count)); then
 		seen=$(grep -c -m "$count" "$@" "$file" 2>/dev/null) || true
 	fi
 	echo "${seen:-0}"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void
@@ -55,6 +56,7 @@ scratch_write(const char *dir, const char *name, const void *data, size_t len)
 	ck_assert_msg(f != NULL, "cannot write %s: %s", tmp, strerror(errno));
 	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
 	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(tmp, 0644), 0);
 	ck_assert_int_eq(rename(tmp, path), 0);
 	return path;
 }

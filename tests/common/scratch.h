@@ -16,8 +16,8 @@ void scratch_remove(const char *dir);
 /* dir/name, in a buffer that the next call reuses. */
 const char *scratch_path(const char *dir, const char *name);
 
-/* Writes dir/name (replacing it at once, by rename, should it exist); returns its path, in
- * scratch_path's buffer. */
+/* Writes dir/name, readable by every user (a daemon may run as another), replacing it at once
+ * by rename should it exist; returns its path, in scratch_path's buffer. */
 const char *scratch_write(const char *dir, const char *name, const void *data, size_t len);
 
 #endif

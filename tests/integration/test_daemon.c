@@ -509,7 +509,7 @@ daemon_suite(void)
 	TCase *tc = tcase_create("serving");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 600);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, default_greeting_exact_bytes);
 	tcase_add_test(tc, custom_greeting_from_option_and_file);
 	tcase_add_test(tc, five_hundred_at_once);
@@ -528,12 +528,12 @@ daemon_suite(void)
 	tc = tcase_create("as-root");
 	tcase_set_tags(tc, ROOT_TAG);
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 600);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, user_drops_root);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad-input");
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 600);
+	tcase_set_timeout(tc, 0);
 	tcase_add_loop_test(tc, bad_input_exit_codes, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, message_over_the_limit);
 	tcase_add_test(tc, address_in_use);

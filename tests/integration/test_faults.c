@@ -5,6 +5,8 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -21,7 +23,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "io.h"
 #include "runner.h"
+#include "util.h"
 
 static struct daemon d;
 
@@ -29,14 +33,6 @@ static void
 teardown(void)
 {
 	daemon_cleanup(&d);
-}
-
-static int
-left_ms(int64_t deadline)
-{
-	int64_t left = deadline - now_ms();
-
-	return left > 0 ? (int)left : 0;
 }
 
 /* ---- a syslog daemon of our own --------------------------------------------------------- */
@@ -90,7 +86,7 @@ sink_close(struct syslog_sink *s)
 static bool
 sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
 {
-	int64_t deadline = now_ms() + wait_ms;
+	int64_t deadline = mono_ms() + wait_ms;
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN },
@@ -108,7 +104,7 @@ sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
 			s->len -= rec + 1;
 			return true;
 		}
-		if (poll(p, s->conn >= 0 ? 2 : 1, left_ms(deadline)) <= 0)
+		if (poll(p, s->conn >= 0 ? 2 : 1, ms_until(deadline)) <= 0)
 			return false;
 		if (s->type == SOCK_DGRAM) {
 			n = recv(s->fd, out, cap - 1, 0);
@@ -130,14 +126,14 @@ sink_next(struct syslog_sink *s, char *out, size_t cap, int wait_ms)
 	}
 }
 
-/* Reads records until one holds needle; fails the test after WAIT_MS. */
+/* Reads records until one holds needle; fails the test after stall_ms(). */
 static void
 sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
-		if (!sink_next(s, line, cap, left_ms(deadline)))
+		if (!sink_next(s, line, cap, ms_until(deadline)))
 			ck_abort_msg("syslog never received '%s'; the daemon's stderr:\n%s", needle,
 				d.inotify >= 0 ? daemon_log_tail(&d) : "(a pipe)");
 		if (strstr(line, needle) != NULL)
@@ -150,7 +146,7 @@ sink_expect(struct syslog_sink *s, const char *needle, char *line, size_t cap)
 static void
 master_line_reaches(struct syslog_sink *s, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
 		size_t from = d.log_len;
@@ -160,7 +156,7 @@ master_line_reaches(struct syslog_sink *s, char *line, size_t cap)
 		while (sink_next(s, line, cap, 0))
 			if (strstr(line, "status: ") != NULL)
 				return;
-		ck_assert_msg(now_ms() < deadline, "no status line ever reached syslog");
+		ck_assert_msg(mono_ms() < deadline, "no status line ever reached syslog");
 		/* the next round needs the retry interval to pass: wait for syslog, not a tick */
 		if (sink_next(s, line, cap, 200) && strstr(line, "status: ") != NULL)
 			return;
@@ -232,7 +228,7 @@ START_TEST(lost_lines_are_in_the_systemd_status)
 	env.syslog_socket = absent;
 	daemon_start_env(&d, args, &env);
 	for (;;) {
-		if (!sink_next(&notify, line, sizeof(line), WAIT_MS))
+		if (!sink_next(&notify, line, sizeof(line), stall_ms()))
 			ck_abort_msg("no STATUS= with lost log lines");
 		if (strstr(line, "STATUS=") != NULL && strstr(line, "log lines lost") != NULL)
 			break;
@@ -303,14 +299,14 @@ END_TEST
 static void
 status_via_syslog(pid_t pid, struct syslog_sink *s, char *line, size_t cap)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
 		ck_assert_int_eq(kill(pid, SIGUSR1), 0);
 		while (sink_next(s, line, cap, 1000))
 			if (strstr(line, "status: ") != NULL)
 				return;
-		ck_assert_msg(now_ms() < deadline, "no status line reached syslog");
+		ck_assert_msg(mono_ms() < deadline, "no status line reached syslog");
 	}
 }
 
@@ -319,32 +315,22 @@ status_via_syslog(pid_t pid, struct syslog_sink *s, char *line, size_t cap)
  * counted. The daemon's own view comes through a syslog socket of ours. */
 START_TEST(stderr_nobody_reads)
 {
+	const char *const args[] = { "-l", "127.0.0.1:0", "-t", "1", "-s", "0", NULL };
+	struct daemon_env env = { 0 };
 	struct syslog_sink s;
 	char line[4096], buf[64], path[64], fill[4096];
-	const char *prog = getenv("HELLO_SERVER");
 	int pipefd[2], filler, status;
 	uint16_t port;
 	pid_t pid;
 	const char *p;
 
-	ck_assert_ptr_nonnull(prog);
 	daemon_prepare(&d);
 	sink_open(&s, d.dir, SOCK_DGRAM);
 	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
 	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		setenv("HELLO_SERVER_SYSLOG_SOCKET", s.path, 1);
-		execl(prog, prog, "-d", "-l", "127.0.0.1:0", "-t", "1", "-s", "0", (char *)NULL);
-		_exit(127);
-	}
-	d.pid = pid;
+	env.syslog_socket = s.path;
+	daemon_spawn(&d, args, &env, pipefd[1]);
+	pid = d.pid;
 	sink_expect(&s, "started; listening on 127.0.0.1:", line, sizeof(line));
 	p = strstr(line, "127.0.0.1:") + strlen("127.0.0.1:");
 	port = (uint16_t)atoi(p);
@@ -365,11 +351,11 @@ START_TEST(stderr_nobody_reads)
 		ck_assert_str_eq(buf, "Hello World!\r\n");
 	}
 	/* Children cannot write their lines either: each ends by its deadline all the same. */
-	for (int64_t deadline = now_ms() + WAIT_MS;;) {
+	for (int64_t deadline = mono_ms() + stall_ms();;) {
 		status_via_syslog(pid, &s, line, sizeof(line));
 		if (strncmp(strstr(line, "status: "), "status: 0 children", 18) == 0)
 			break;
-		ck_assert_msg(now_ms() < deadline, "children outlived their deadline: %s", line);
+		ck_assert_msg(mono_ms() < deadline, "children outlived their deadline: %s", line);
 	}
 	ck_assert_uint_ge(lost_to(line, "stderr"), 21);
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
@@ -777,6 +763,73 @@ START_TEST(scoped_link_local_listen)
 }
 END_TEST
 
+/* A netlink message that says fe80::1 on ifindex is usable: added, no longer tentative. */
+static bool
+says_link_local_usable(const struct nlmsghdr *h, unsigned ifindex)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	struct in6_addr want;
+	int len = (int)IFA_PAYLOAD(h);
+
+	if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET6 ||
+		ifa->ifa_index != ifindex || (ifa->ifa_flags & IFA_F_TENTATIVE) != 0)
+		return false;
+	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::1", &want), 1);
+	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == IFA_ADDRESS && RTA_PAYLOAD(a) == sizeof(want) &&
+			memcmp(RTA_DATA(a), &want, sizeof(want)) == 0)
+			return true;
+	return false;
+}
+
+/* Reads what netlink has for us (a dump's answer, notifications): true if one says so. */
+static bool
+netlink_says_usable(int fd, unsigned ifindex)
+{
+	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	bool usable = false;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		int len = (int)n;
+
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len);
+			h = NLMSG_NEXT(h, len))
+			usable |= says_link_local_usable(h, ifindex);
+	}
+	return usable;
+}
+
+/* The kernel finishes a new address (nodad or not) in a work queue of its own: until then it
+ * is tentative and has no route ("Network is unreachable"), for longer the busier the machine.
+ * Waits for the kernel to say it is done: subscribed first, then a dump of what is there. */
+static void
+wait_link_local_usable(unsigned ifindex)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV6_IFADDR };
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg m;
+	} dump = {
+		.h = { .nlmsg_len = sizeof(dump),
+			.nlmsg_type = RTM_GETADDR,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.m = { .ifa_family = AF_INET6 },
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(send(fd, &dump, sizeof(dump), 0), (ssize_t)sizeof(dump));
+	while (!netlink_says_usable(fd, ifindex)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		ck_assert_msg(poll(&p, 1, (int)stall_ms()) == 1,
+			"fe80::1 on lo still tentative after %lld s", (long long)stall_ms() / 1000);
+	}
+	close(fd);
+}
+
 /* A real link-local listener: fe80::1 on lo in a network namespace of this test's own. */
 START_TEST(scoped_link_local_serves)
 {
@@ -797,6 +850,7 @@ START_TEST(scoped_link_local_serves)
 			"put fe80::1 on lo\n");
 		return;
 	}
+	wait_link_local_usable(if_nametoindex("lo"));
 	daemon_start(&d, args);
 	ck_assert_msg(strstr(d.log, "listening on [fe80::1%lo]:") != NULL, "%s", d.log);
 	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::1", &a.sin6_addr), 1);
@@ -804,7 +858,12 @@ START_TEST(scoped_link_local_serves)
 	a.sin6_scope_id = if_nametoindex("lo");
 	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		int error = errno;
+
+		(void)system("ip -6 addr show dev lo >&2; ip -6 route show table all >&2");
+		ck_abort_msg("connect to fe80::1%%lo port %u: %s", d.port, strerror(error));
+	}
 	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 14);
 	close(fd);
 	daemon_wait_log(&d, "fe80::1%lo port ", 0);

@@ -14,11 +14,12 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "io.h"
 #include "runner.h"
+#include "util.h"
 
 #define HAPROXY "/usr/sbin/haproxy"
 
@@ -124,7 +125,7 @@ static void
 start_haproxy(bool ipv6)
 {
 	char cfg[128], log[128];
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = mono_ms() + stall_ms();
 	int fd;
 
 	snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", d.dir);
@@ -153,7 +154,7 @@ start_haproxy(bool ipv6)
 
 		ck_assert_msg(waitpid(haproxy, &status, WNOHANG) == 0,
 			"haproxy exited at start-up; see its log");
-		ck_assert_msg(now_ms() < deadline, "haproxy never accepted");
+		ck_assert_msg(mono_ms() < deadline, "haproxy never accepted");
 		usleep(10000);
 	}
 }
@@ -216,7 +217,7 @@ via(const char *source, uint16_t port, char *buf, size_t cap)
 static void
 wait_checks(unsigned n)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
 		const char *line;
@@ -229,7 +230,7 @@ wait_checks(unsigned n)
 		line = strstr(d.log + from, "PROXY headers pending, ");
 		if (strtoul(line + strlen("PROXY headers pending, "), NULL, 10) >= n)
 			return;
-		ck_assert_msg(now_ms() < deadline, "fewer than %u checks", n);
+		ck_assert_msg(mono_ms() < deadline, "fewer than %u checks", n);
 		usleep(50000);
 	}
 }
@@ -338,10 +339,10 @@ START_TEST(ipv6_frontend)
 		return; /* no ::1 here: nothing to prove */
 	setup_daemon(args, true);
 	ck_assert_uint_eq(fetch("::1", "::1", port_v6, buf, sizeof(buf)), 14);
-	daemon_wait_log(&d, "::1 port ", 0);
+	/* Our client's line; the start-up probe's may come before or after it, greeted or not. */
+	daemon_wait_log(&d, " via 127.0.0.1: sent 14 bytes", 0);
 	/* Every relayed line names the IPv6 client (start-up probes may have come through too). */
-	ck_assert_uint_ge(daemon_count_log(&d, " via 127.0.0.1: sent 14 bytes"), 1);
-	ck_assert_uint_eq(daemon_count_log(&d, " via 127.0.0.1: sent 14 bytes"),
+	ck_assert_uint_eq(daemon_count_log(&d, " via 127.0.0.1: "),
 		daemon_count_log(&d, "]: ::1 port "));
 }
 END_TEST
@@ -406,10 +407,10 @@ START_TEST(nginx_stream_names_the_client)
 			(char *)NULL);
 		_exit(127);
 	}
-	deadline = now_ms() + WAIT_MS;
+	deadline = mono_ms() + stall_ms();
 	while (!port_accepts("127.0.0.1", port)) {
 		ck_assert_msg(waitpid(nginx, NULL, WNOHANG) == 0, "nginx exited at start-up");
-		ck_assert_msg(now_ms() < deadline, "nginx never accepted");
+		ck_assert_msg(mono_ms() < deadline, "nginx never accepted");
 		usleep(10000);
 	}
 	/* The probe above went through nginx too, from 127.0.0.1; a client of its own now. */
@@ -428,7 +429,7 @@ haproxy_suite(void)
 	TCase *tc = tcase_create("behind HAProxy");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 300);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, send_proxy_v1_and_v2_name_the_client);
 	tcase_add_test(tc, health_checks_keep_the_server_up);
 	tcase_add_test(tc, per_source_cap_and_deny_act_on_the_client);
@@ -438,7 +439,7 @@ haproxy_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("behind nginx");
 	tcase_add_checked_fixture(tc, NULL, teardown_nginx);
-	tcase_set_timeout(tc, 300);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, nginx_stream_names_the_client);
 	suite_add_tcase(s, tc);
 	return s;

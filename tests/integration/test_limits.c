@@ -442,7 +442,7 @@ limits_suite(void)
 	TCase *tc = tcase_create("limits");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 900);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, max_children_is_never_exceeded);
 	tcase_add_test(tc, max_per_source);
 	tcase_add_loop_test(tc, access_lists, 0, sizeof(acl_cases) / sizeof(acl_cases[0]));
@@ -453,13 +453,13 @@ limits_suite(void)
 	tc = tcase_create("as-root");
 	tcase_set_tags(tc, ROOT_TAG);
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 900);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, fork_failure_is_survived);
 	tcase_add_test(tc, fork_failures_back_off_longer_each_time);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signals");
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 900);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, reload_during_a_stream);
 	tcase_add_test(tc, sigterm_during_a_burst);
 	tcase_add_test(tc, second_sigterm_ends_the_children);

@@ -399,7 +399,7 @@ quotes_suite(void)
 	TCase *tc = tcase_create("serving");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 600);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, the_quote_alone_or_after_the_message);
 	tcase_add_test(tc, instances_agree_on_the_days_quote);
 	tcase_add_test(tc, random_quotes_differ);

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "io.h"
 #include "runner.h"
+#include "util.h"
 
 #define RATE 4
 
@@ -41,7 +43,7 @@ relayed(const char *client)
 	ssize_t n;
 	int len = snprintf(header, sizeof(header), "PROXY TCP4 %s 127.0.0.1 4242 17\r\n", client);
 
-	ck_assert_int_eq(send(fd, header, (size_t)len, MSG_NOSIGNAL), len);
+	send_all(fd, header, (size_t)len);
 	while (got + 1 < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
 		got += (size_t)n;
 	close(fd);
@@ -65,7 +67,7 @@ START_TEST(tight_loop_is_held_while_others_are_served)
 
 	snprintf(rate, sizeof(rate), "%d", RATE);
 	daemon_start(&d, args);
-	start = now_ms();
+	start = mono_ms();
 	for (int i = 0; i < 40; i++) {
 		abuser += greeted("127.0.0.2");
 		relayed_abuser += relayed("192.0.2.9");
@@ -76,7 +78,7 @@ START_TEST(tight_loop_is_held_while_others_are_served)
 				"another relayed client was refused\n%s", daemon_log_tail(&d));
 		}
 	}
-	elapsed = now_ms() - start;
+	elapsed = mono_ms() - start;
 	printf("in %lld ms: %u of 40 greeted from one source, %u of 40 from one relayed client\n",
 		(long long)elapsed, abuser, relayed_abuser);
 	ck_assert_uint_ge(abuser, RATE);
@@ -119,7 +121,7 @@ START_TEST(spray_of_sources_leaves_the_master_flat)
 	unsigned warm = under_valgrind() ? 200 : 1000;
 	unsigned total = under_valgrind() ? 600 : slow_build() ? 1500 : 10000;
 	long rss_before, rss_after;
-	int64_t start = now_ms(), elapsed;
+	int64_t start = mono_ms(), elapsed;
 
 	daemon_start(&d, args);
 	spray(0, warm);
@@ -128,7 +130,7 @@ START_TEST(spray_of_sources_leaves_the_master_flat)
 	spray(warm, total);
 	daemon_wait_children_at_most(&d, 0);
 	rss_after = proc_kb(d.pid, "status", "VmRSS:");
-	elapsed = now_ms() - start;
+	elapsed = mono_ms() - start;
 	printf("master: %ld kB RSS after %u sources, %ld kB after %u, in %lld ms\n", rss_before,
 		warm, rss_after, total, (long long)elapsed);
 	ck_assert_msg(rss_after <= rss_before + 8, "RSS %ld kB after %u sources, %ld kB after %u",

@@ -45,8 +45,10 @@ load(struct daemon *daemon, const char *total)
 	expect_all_greeted(daemon, args);
 }
 
-/* After 100,000 connections (5,000 in a valgrind or sanitizer run, where each costs tenfold)
- * the master holds what it held after the first 1,000. */
+/* After 11,000 connections (5,000 in a valgrind or sanitizer run, where each costs tenfold) the
+ * master holds what it held after the first 1,000. The load is sized by what it proves, not by
+ * what a fast machine serves in a minute: even the smallest leak malloc can make (32 bytes a
+ * connection) is 320 kB over 10,000, forty times the tolerance below. */
 START_TEST(master_stays_flat)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-q", NULL };
@@ -58,15 +60,15 @@ START_TEST(master_stays_flat)
 	daemon_wait_children_at_most(&d, 0);
 	fds_before = open_fds(d.pid);
 	rss_before = proc_kb(d.pid, "status", "VmRSS:");
-	load(&d, slow_build() ? "4000" : "99000");
+	load(&d, slow_build() ? "4000" : "10000");
 	daemon_wait_children_at_most(&d, 0);
 	fds_after = open_fds(d.pid);
 	rss_after = proc_kb(d.pid, "status", "VmRSS:");
 	printf("master: %u descriptors and %ld kB RSS after 1000 connections, %u and %ld kB after\n",
 		fds_before, rss_before, fds_after, rss_after);
 	ck_assert_uint_eq(fds_after, fds_before);
-	/* A page or two of stack or malloc bookkeeping may move; a leak of a few bytes per
-	 * connection would be hundreds of kB here. */
+	/* A page or two of stack or malloc bookkeeping may move; a leak per connection would be
+	 * hundreds of kB here. */
 	ck_assert_msg(rss_after <= rss_before + 8, "RSS %ld kB after the first 1000, %ld kB after",
 		rss_before, rss_after);
 	ck_assert_int_eq(daemon_stop(&d), 0);
@@ -123,7 +125,7 @@ resources_suite(void)
 	TCase *tc = tcase_create("resources");
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_set_timeout(tc, 1800);
+	tcase_set_timeout(tc, 0);
 	tcase_add_test(tc, master_stays_flat);
 	tcase_add_test(tc, child_private_memory);
 	suite_add_tcase(s, tc);

@@ -97,6 +97,7 @@ struct config {
 	long long timeout_s;
 	long long sources;
 	bool quiet;
+	bool progress;
 };
 
 struct conn {
@@ -135,6 +136,9 @@ struct load {
 	int64_t t_begin;
 	int64_t t_end;
 	int64_t last_sweep;
+	int64_t last_progress;
+	long long shown_started;
+	long long shown_finished;
 };
 
 static char send_pattern[4096];
@@ -154,7 +158,7 @@ static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 		"usage: hello-load -p PORT [-6q] [-H ADDR] [-n TOTAL] [-c CONCURRENCY]\n"
-		"                  [-e TEXT | -E FILE] [-s BYTES] [-k MS] [-S SOURCES] [-t SECONDS]\n"
+		"                  [-e TEXT | -E FILE] [-s BYTES] [-k MS] [-S SOURCES] [-t SECONDS] [-P]\n"
 		"  -H, --host ADDR         loopback address to connect to (default 127.0.0.1)\n"
 		"  -p, --port PORT         TCP port (required)\n"
 		"  -6, --ipv6              connect to ::1 unless -H names an address\n"
@@ -168,7 +172,9 @@ static void __attribute__((noreturn)) usage(int status)
 		"                          connected (the server may still close some)\n"
 		"  -S, --sources N         bind to 127.0.0.1 .. 127.0.0.N in turn (IPv4)\n"
 		"  -t, --timeout SECONDS   per connection, not counting --hold (default 10)\n"
-		"  -q, --quiet             print only the RESULT line\n"
+		"  -P, --progress          print \"PROGRESS started=N finished=N of TOTAL\" at most\n"
+		"                          once a second while connections start or end\n"
+		"  -q, --quiet             print only the RESULT line (and PROGRESS lines)\n"
 		"  -h, --help              show this help\n");
 	exit(status);
 }
@@ -297,6 +303,7 @@ parse_args(struct config *cfg, int argc, char **argv)
 		{ "sources", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -309,7 +316,7 @@ parse_args(struct config *cfg, int argc, char **argv)
 	cfg->timeout_s = 10;
 	set_expect_text(cfg, DEFAULT_EXPECT);
 
-	while ((ch = getopt_long(argc, argv, "H:p:6n:c:e:E:s:k:S:t:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "H:p:6n:c:e:E:s:k:S:t:qPh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':
 			cfg->host = optarg;
@@ -346,6 +353,9 @@ parse_args(struct config *cfg, int argc, char **argv)
 			break;
 		case 'q':
 			cfg->quiet = true;
+			break;
+		case 'P':
+			cfg->progress = true;
 			break;
 		case 'h':
 			usage(0);
@@ -708,6 +718,26 @@ sweep(struct load *ld)
 }
 
 /*
+ * Lets a caller wait for as long as the load moves on, however slowly, and no longer: a line
+ * when connections started or ended since the last one, at most one a second.
+ */
+static void
+show_progress(struct load *ld)
+{
+	if (!ld->cfg->progress || ld->now - ld->last_progress < NS_PER_S)
+		return;
+	if (ld->started == ld->shown_started && ld->finished == ld->shown_finished)
+		return;
+	ld->last_progress = ld->now;
+	ld->shown_started = ld->started;
+	ld->shown_finished = ld->finished;
+	printf("PROGRESS started=%lld finished=%lld of %lld\n", ld->started, ld->finished,
+		ld->cfg->total);
+	if (fflush(stdout) == EOF)
+		err(1, "stdout");
+}
+
+/*
  * Ends when every connection has ended; each has a deadline, so the loop is
  * bounded in time by about TOTAL / C * (hold + timeout).
  */
@@ -719,6 +749,7 @@ run(struct load *ld)
 
 	ld->now = now_ns();
 	ld->last_sweep = ld->now;
+	ld->last_progress = ld->now;
 	while (ld->finished < ld->cfg->total) {
 		refill(ld);
 		if (ld->finished == ld->cfg->total)
@@ -731,6 +762,7 @@ run(struct load *ld)
 			on_event(ld, &evs[i]);
 		if (ld->now - ld->last_sweep >= SWEEP_NS)
 			sweep(ld);
+		show_progress(ld);
 	}
 }
 

@@ -9,14 +9,12 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-/* How long any one wait may take before the test fails: generous, for sanitizer and valgrind
- * builds on a loaded machine. It bounds a hang; no assertion depends on it. */
-#define WAIT_MS 120000
-/* WAIT_MS scaled for a run that declares itself slower (CK_TIMEOUT_MULTIPLIER). */
-int64_t wait_ms(void);
-
-/* Milliseconds on CLOCK_MONOTONIC. */
-int64_t now_ms(void);
+/* How long a wait may go without progress before the test fails: no line logged, no connection
+ * of a load completed, no child gone. A wait that progresses waits as long as it progresses, so
+ * no verdict depends on the machine's speed; this bounds a hang, nothing else. */
+#define STALL_MS 60000
+/* STALL_MS scaled for a run that declares itself slower (CK_TIMEOUT_MULTIPLIER). */
+int64_t stall_ms(void);
 
 struct daemon_env {
 	rlim_t nofile;             /* 0: inherit */
@@ -45,18 +43,24 @@ struct daemon {
 /* Starts HELLO_SERVER with -d and args (NULL-terminated) and waits for its start-up line. */
 void daemon_start(struct daemon *d, const char *const args[]);
 void daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env);
+/* Starts HELLO_SERVER with -d and args, its stdout and stderr to out, and does not wait: for a
+ * test that sees the start some other way (a syslog socket of its own). */
+void daemon_spawn(struct daemon *d, const char *const args[], const struct daemon_env *env,
+	int out);
 
 /* Waits until the log holds a line containing needle at or after offset from; returns the offset
- * just past that line. Fails the test on timeout or if the daemon exits first. */
+ * just past that line. Fails the test after stall_ms() without it, or if the daemon exits first. */
 size_t daemon_wait_log(struct daemon *d, const char *needle, size_t from);
 /* Lines of the log containing needle (reads what has been written so far). */
 unsigned daemon_count_log(struct daemon *d, const char *needle);
 
 /* SIGUSR1, then waits for the status line; returns its number of children. */
 unsigned daemon_status_children(struct daemon *d);
-/* SIGUSR1 until the status says at most n children (each round waits on the daemon's answer). */
+/* SIGUSR1 until the status says at most n children (each round waits on the daemon's answer);
+ * fails after stall_ms() without a child gone. */
 void daemon_wait_children_at_most(struct daemon *d, unsigned n);
-/* SIGUSR1 until the status says at least n children (connections are accepted, not just queued). */
+/* SIGUSR1 until the status says at least n children (connections are accepted, not just queued);
+ * fails after stall_ms() without a child born. */
 void daemon_wait_children_at_least(struct daemon *d, unsigned n);
 
 void daemon_signal(struct daemon *d, int sig);
@@ -75,14 +79,18 @@ void daemon_prepare(struct daemon *d);
  * errlen bytes of its stderr. */
 int run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid);
 
-/* Runs hello-load against port with args; its stdout into out; returns its exit code. */
+/* Runs hello-load against port with args; its stdout into out; returns its exit code. A load
+ * is waited for while it makes progress (it reports on --progress): it fails after stall_ms()
+ * without a connection opened or completed, never for its length. */
 int run_load(uint16_t port, const char *const args[], char *out, size_t outlen);
 /* Starts hello-load in the background; its stdout readable from *out_fd. */
 pid_t start_load(uint16_t port, const char *const args[], int *out_fd);
-/* Reads the background load's stdout until a line containing needle. */
+/* Reads the background load's stdout until a line containing needle (its progress lines keep
+ * the wait alive). */
 void wait_load_line(int fd, const char *needle);
 int wait_load(pid_t pid);
-/* Reads the background load's stdout to its end into out, and waits for it. */
+/* Reads the background load's stdout to its end into out (without its progress lines), and
+ * waits for it. */
 int finish_load(pid_t pid, int fd, char *out, size_t outlen);
 /* Runs hello-load against the daemon and fails the test, showing both outputs, unless every
  * connection got exactly the greeting (hello-load's exit 0). */
@@ -93,8 +101,6 @@ const char *daemon_log_tail(struct daemon *d);
 /* One client: connects from source (NULL: any) to addr:port, sends nothing, reads until EOF or
  * error; returns the bytes read (0 for a connection closed without a greeting). */
 size_t fetch(const char *source, const char *addr, uint16_t port, char *buf, size_t cap);
-/* Reads fd until EOF, an error or cap - 1 bytes; NUL-terminates; returns the bytes read. */
-size_t read_to_end(int fd, char *buf, size_t cap);
 /* A connected socket, nothing read. */
 int open_client(const char *source, const char *addr, uint16_t port);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,33 +22,19 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t
-now_ms(void)
-{
-	struct timespec ts;
+#include "io.h"
+#include "scratch.h"
+#include "util.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* WAIT_MS, times CK_TIMEOUT_MULTIPLIER where a run declares itself that much slower (meson's
- * valgrind setup says 10): a load of thousands of connections takes minutes under memcheck on
- * a busy machine. */
+/* STALL_MS, times CK_TIMEOUT_MULTIPLIER where a run declares itself that much slower (meson's
+ * valgrind setup says 10): under memcheck on a busy machine a fork takes tens of milliseconds. */
 int64_t
-wait_ms(void)
+stall_ms(void)
 {
 	const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
 	long factor = m != NULL ? strtol(m, NULL, 10) : 1;
 
-	return WAIT_MS * (factor >= 1 && factor <= 100 ? factor : 1);
-}
-
-static int
-left_ms(int64_t deadline)
-{
-	int64_t left = deadline - now_ms();
-
-	return left > 0 ? (int)left : 0;
+	return STALL_MS * (factor >= 1 && factor <= 100 ? factor : 1);
 }
 
 static const char *
@@ -63,8 +50,7 @@ program(const char *var)
 static void
 make_shared_dir(char *dir)
 {
-	strcpy(dir, "/tmp/hello-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make(dir, "test");
 	ck_assert_int_eq(chmod(dir, 0755), 0);
 }
 
@@ -253,7 +239,7 @@ find_line(struct daemon *d, const char *needle, size_t from)
 size_t
 daemon_wait_log(struct daemon *d, const char *needle, size_t from)
 {
-	int64_t deadline = now_ms() + wait_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 
 	for (;;) {
 		struct pollfd p = { .fd = d->inotify, .events = POLLIN };
@@ -274,9 +260,9 @@ daemon_wait_log(struct daemon *d, const char *needle, size_t from)
 			continue;
 		}
 		/* The daemon's exit writes nothing to the log: look again at least every second. */
-		ck_assert_msg(now_ms() < deadline, "no '%s' in the log in time; the log:\n%s",
+		ck_assert_msg(mono_ms() < deadline, "no '%s' in the log in time; the log:\n%s",
 			needle, d->log ? d->log : "");
-		if (poll(&p, 1, left_ms(deadline) < 1000 ? left_ms(deadline) : 1000) > 0)
+		if (poll(&p, 1, ms_until(deadline) < 1000 ? ms_until(deadline) : 1000) > 0)
 			while (read(d->inotify, events, sizeof(events)) > 0)
 				;
 	}
@@ -293,19 +279,32 @@ daemon_count_log(struct daemon *d, const char *needle)
 	return n;
 }
 
+/* The one way a test starts a program: path with argv, stdin from /dev/null, stdout to out and
+ * stderr to err, with env's limits, environment and user (env may be NULL). */
+static pid_t
+spawn(const char *path, char **argv, int out, int err, const struct daemon_env *env)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+			dup2(err, STDERR_FILENO) < 0)
+			_exit(125);
+		apply_env(env);
+		exec_or_explain(path, argv);
+	}
+	return pid;
+}
+
 void
-daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env)
+daemon_spawn(struct daemon *d, const char *const args[], const struct daemon_env *env, int out)
 {
 	char **argv, *path;
-	int logfd;
-	const char *line, *p;
 
 	daemon_prepare(d);
-	logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	ck_assert_int_ge(logfd, 0);
-	d->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	ck_assert_int_ge(d->inotify, 0);
-	ck_assert_int_ge(inotify_add_watch(d->inotify, d->log_path, IN_MODIFY), 0);
 	if (env != NULL && env->uid != 0) {
 		char *copy = copy_daemon_into(d->dir);
 
@@ -320,16 +319,24 @@ daemon_start_env(struct daemon *d, const char *const args[], const struct daemon
 		free(argv[0]);
 		argv[0] = strdup(env->argv0);
 	}
-	d->pid = fork();
-	ck_assert_int_ge(d->pid, 0);
-	if (d->pid == 0) {
-		dup2(logfd, STDOUT_FILENO);
-		dup2(logfd, STDERR_FILENO);
-		apply_env(env);
-		exec_or_explain(path, argv);
-	}
+	d->pid = spawn(path, argv, out, out, env);
 	free(path);
 	free_argv(argv);
+}
+
+void
+daemon_start_env(struct daemon *d, const char *const args[], const struct daemon_env *env)
+{
+	int logfd;
+	const char *line, *p;
+
+	daemon_prepare(d);
+	logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	ck_assert_int_ge(logfd, 0);
+	d->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ck_assert_int_ge(d->inotify, 0);
+	ck_assert_int_ge(inotify_add_watch(d->inotify, d->log_path, IN_MODIFY), 0);
+	daemon_spawn(d, args, env, logfd);
 	close(logfd);
 	daemon_wait_log(d, "started; listening on ", 0);
 	line = strstr(d->log, "listening on ") + strlen("listening on ");
@@ -346,44 +353,68 @@ daemon_start(struct daemon *d, const char *const args[])
 	daemon_start_env(d, args, NULL);
 }
 
+/* The status line that counts children ("status: N children, ..."), at or after from; NULL
+ * while there is none. With --proxy-from a second line follows it ("status: N PROXY headers
+ * pending"): it may land in the log only after a round has read its first, so a round must not
+ * take the next round's first "status: " line for its own. */
+static const char *
+find_children_status(struct daemon *d, size_t from)
+{
+	const char *line = find_line(d, "status: ", from);
+
+	while (line != NULL) {
+		char *end;
+
+		(void)strtoul(line + strlen("status: "), &end, 10);
+		if (strncmp(end, " child", strlen(" child")) == 0)
+			return line;
+		line = find_line(d, "status: ", (size_t)(line - d->log) + 1);
+	}
+	return NULL;
+}
+
 unsigned
 daemon_status_children(struct daemon *d)
 {
-	size_t from, end;
 	const char *line;
+	size_t from, next;
 
 	refresh_log(d);
-	from = d->log_len;
+	from = next = d->log_len;
 	daemon_signal(d, SIGUSR1);
-	/* The first status line, which counts the children: with --proxy-from a second one
-	 * ("status: 0 PROXY headers pending") follows, and may come after from. */
-	end = daemon_wait_log(d, " served, refused ", from);
-	line = d->log + end - 1;
-	while (line > d->log + from && line[-1] != '\n')
-		line--;
-	line = strstr(line, "status: ");
-	ck_assert_ptr_nonnull(line);
+	while ((line = find_children_status(d, from)) == NULL)
+		next = daemon_wait_log(d, "status: ", next);
 	return (unsigned)strtoul(line + strlen("status: "), NULL, 10);
 }
 
 void
 daemon_wait_children_at_most(struct daemon *d, unsigned n)
 {
-	int64_t deadline = now_ms() + wait_ms();
-	unsigned have;
+	int64_t deadline = mono_ms() + stall_ms();
+	unsigned have, least = UINT_MAX;
 
-	while ((have = daemon_status_children(d)) > n)
-		ck_assert_msg(now_ms() < deadline, "still %u children, waiting for %u", have, n);
+	while ((have = daemon_status_children(d)) > n) {
+		if (have < least) {
+			least = have;
+			deadline = mono_ms() + stall_ms();
+		}
+		ck_assert_msg(mono_ms() < deadline, "still %u children, waiting for %u", have, n);
+	}
 }
 
 void
 daemon_wait_children_at_least(struct daemon *d, unsigned n)
 {
-	int64_t deadline = now_ms() + wait_ms();
-	unsigned have;
+	int64_t deadline = mono_ms() + stall_ms();
+	unsigned have, most = 0;
 
-	while ((have = daemon_status_children(d)) < n)
-		ck_assert_msg(now_ms() < deadline, "only %u children, waiting for %u", have, n);
+	while ((have = daemon_status_children(d)) < n) {
+		if (have > most) {
+			most = have;
+			deadline = mono_ms() + stall_ms();
+		}
+		ck_assert_msg(mono_ms() < deadline, "only %u children, waiting for %u", have, n);
+	}
 }
 
 void
@@ -417,7 +448,7 @@ wait_pid_exit(pid_t pid, int64_t deadline)
 			exited = true;
 			break;
 		}
-		if (left_ms(deadline) == 0 || poll(&p, 1, left_ms(deadline)) <= 0)
+		if (ms_until(deadline) == 0 || poll(&p, 1, ms_until(deadline)) <= 0)
 			break;
 		while (read(sfd, &si, sizeof(si)) > 0)
 			;
@@ -430,7 +461,7 @@ int
 daemon_wait_exit(struct daemon *d)
 {
 	if (!d->reaped)
-		ck_assert_msg(wait_pid_exit(d->pid, now_ms() + wait_ms()),
+		ck_assert_msg(wait_pid_exit(d->pid, mono_ms() + stall_ms()),
 			"the daemon did not exit in time");
 	if (!d->reaped) {
 		ck_assert_int_eq(waitpid(d->pid, &d->status, 0), d->pid);
@@ -445,8 +476,6 @@ daemon_wait_exit(struct daemon *d)
 void
 daemon_cleanup(struct daemon *d)
 {
-	char cmd[128];
-
 	if (d->pid > 0 && !check_exited(d)) {
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, &d->status, 0);
@@ -457,11 +486,8 @@ daemon_cleanup(struct daemon *d)
 	d->inotify = -1;
 	free(d->log);
 	d->log = NULL;
-	if (d->dir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", d->dir);
-	}
+	if (d->dir[0] != '\0')
+		scratch_remove(d->dir);
 	d->dir[0] = '\0';
 }
 
@@ -478,47 +504,60 @@ daemon_stop(struct daemon *d)
 const char *
 daemon_write_file(struct daemon *d, const char *name, const void *data, size_t len)
 {
-	static char path[160];
-	char tmp[170];
-	FILE *f;
-
 	daemon_prepare(d);
-	snprintf(path, sizeof(path), "%s/%s", d->dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(chmod(tmp, 0644), 0);
-	ck_assert_int_eq(rename(tmp, path), 0);
-	return path;
+	return scratch_write(d->dir, name, data, len);
 }
 
-/* Reads fd to EOF into buf (at most cap - 1 bytes kept, NUL-terminated), within the deadline. */
-static size_t
-read_pipe(int fd, char *buf, size_t cap, int64_t deadline)
-{
-	size_t got = 0;
-	char sink[4096];
+/* hello-load's --progress lines: they keep a wait alive and are no part of its report. */
+#define PROGRESS_PREFIX "PROGRESS "
 
+/* Appends what a line of len bytes says to buf (at most cap - 1 bytes kept, NUL-terminated). */
+static void
+keep_line(char *buf, size_t cap, size_t *got, const char *line, size_t len)
+{
+	size_t room = cap - 1 - *got;
+
+	if (len >= strlen(PROGRESS_PREFIX) &&
+		memcmp(line, PROGRESS_PREFIX, strlen(PROGRESS_PREFIX)) == 0)
+		return;
+	if (len > room)
+		len = room;
+	memcpy(buf + *got, line, len);
+	*got += len;
+	buf[*got] = '\0';
+}
+
+/* Reads fd to EOF into buf (at most cap - 1 bytes kept, NUL-terminated), progress lines left
+ * out. false if stall_ms() passed without a byte. */
+static bool
+read_pipe(int fd, char *buf, size_t cap)
+{
+	char line[4096];
+	size_t got = 0, len = 0;
+	bool ended = false;
+
+	buf[0] = '\0';
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char c;
 		ssize_t n;
 
-		if (poll(&p, 1, left_ms(deadline)) != 1)
+		if (poll(&p, 1, (int)stall_ms()) != 1)
 			break;
-		if (got + 1 < cap)
-			n = read(fd, buf + got, cap - 1 - got);
-		else
-			n = read(fd, sink, sizeof(sink));
-		if (n <= 0)
+		n = read(fd, &c, 1);
+		if (n <= 0) {
+			ended = true;
 			break;
-		if (got + 1 < cap)
-			got += (size_t)n;
+		}
+		if (len < sizeof(line))
+			line[len++] = c;
+		if (c == '\n') {
+			keep_line(buf, cap, &got, line, len);
+			len = 0;
+		}
 	}
-	if (cap > 0)
-		buf[got] = '\0';
-	return got;
+	keep_line(buf, cap, &got, line, len);
+	return ended;
 }
 
 static int
@@ -530,8 +569,9 @@ exit_code(int status)
 int
 run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 {
-	char dir[64] = "", *copy = NULL, **argv;
-	int fds[2], status;
+	char dir[SCRATCH_DIR_MAX] = "", *copy = NULL, **argv;
+	struct daemon_env as = { .uid = uid };
+	int fds[2], status, null;
 	pid_t pid;
 
 	if (uid != 0) {
@@ -540,28 +580,20 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 	}
 	argv = build_argv(copy != NULL ? copy : program("HELLO_SERVER"), NULL, args);
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		if (uid != 0)
-			drop_to(uid);
-		exec_or_explain(argv[0], argv);
-	}
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(null, 0);
+	pid = spawn(argv[0], argv, null, fds[1], &as);
 	free_argv(argv);
+	close(null);
 	close(fds[1]);
-	read_pipe(fds[0], err, errlen, now_ms() + wait_ms());
+	read_pipe(fds[0], err, errlen);
 	close(fds[0]);
 	if (copy != NULL) {
 		unlink(copy);
 		rmdir(dir);
 		free(copy);
 	}
-	if (!wait_pid_exit(pid, now_ms() + wait_ms())) {
+	if (!wait_pid_exit(pid, mono_ms() + stall_ms())) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ck_abort_msg("the daemon did not stop by itself; stderr: %s", err);
@@ -570,35 +602,40 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 	return exit_code(status);
 }
 
+/* hello-load -p PORT --progress ARGS...: argv for execv, only the pointers malloc'd. */
+static char **
+load_argv(char **tail, char *port)
+{
+	static char dash_p[] = "-p", progress[] = "--progress";
+	size_t n = 0;
+	char **argv;
+
+	while (tail[n] != NULL)
+		n++;
+	argv = calloc(n + 4, sizeof(*argv));
+	ck_assert_ptr_nonnull(argv);
+	argv[0] = tail[0];
+	argv[1] = dash_p;
+	argv[2] = port;
+	argv[3] = progress;
+	for (size_t i = 1; i < n; i++)
+		argv[i + 3] = tail[i];
+	return argv;
+}
+
 pid_t
 start_load(uint16_t port, const char *const args[], int *out_fd)
 {
 	char portbuf[16];
-	const char *head[] = { "-p", NULL };
 	char **tail = build_argv(program("HELLO_LOAD"), NULL, args);
 	char **argv;
-	size_t n = 0;
 	int fds[2];
 	pid_t pid;
 
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
-	while (tail[n] != NULL)
-		n++;
-	argv = calloc(n + 3, sizeof(*argv));
-	ck_assert_ptr_nonnull(argv);
-	argv[0] = tail[0];
-	argv[1] = strdup(head[0]);
-	argv[2] = portbuf;
-	for (size_t i = 1; i < n; i++)
-		argv[i + 2] = tail[i];
+	argv = load_argv(tail, portbuf);
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		exec_or_explain(argv[0], argv);
-	}
-	free(argv[1]);
+	pid = spawn(argv[0], argv, fds[1], STDERR_FILENO, NULL);
 	free(argv);
 	free_argv(tail);
 	close(fds[1]);
@@ -609,7 +646,7 @@ start_load(uint16_t port, const char *const args[], int *out_fd)
 void
 wait_load_line(int fd, const char *needle)
 {
-	int64_t deadline = now_ms() + wait_ms();
+	int64_t deadline = mono_ms() + stall_ms();
 	char buf[8192];
 	size_t got = 0;
 
@@ -617,8 +654,12 @@ wait_load_line(int fd, const char *needle)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		ck_assert_msg(poll(&p, 1, left_ms(deadline)) == 1, "hello-load never printed '%s'",
-			needle);
+		/* Any line, a progress line too, says the load moves on: wait again. */
+		if (got == 0)
+			deadline = mono_ms() + stall_ms();
+		ck_assert_msg(poll(&p, 1, ms_until(deadline)) == 1,
+			"hello-load made no progress in %lld s, waiting for '%s'",
+			(long long)stall_ms() / 1000, needle);
 		/* One byte at a time: what follows the line stays in the pipe for later readers. */
 		n = read(fd, buf + got, 1);
 		ck_assert_msg(n == 1, "hello-load ended before printing '%s': %.*s", needle,
@@ -646,8 +687,15 @@ wait_load(pid_t pid)
 int
 finish_load(pid_t pid, int fd, char *out, size_t outlen)
 {
-	read_pipe(fd, out, outlen, now_ms() + wait_ms());
+	bool ended = read_pipe(fd, out, outlen);
+
 	close(fd);
+	if (!ended) {
+		kill(pid, SIGKILL);
+		wait_load(pid);
+		ck_abort_msg("hello-load made no progress in %lld s; its output so far:\n%s",
+			(long long)stall_ms() / 1000, out);
+	}
 	return wait_load(pid);
 }
 
@@ -701,7 +749,7 @@ int
 open_client(const char *source, const char *addr, uint16_t port)
 {
 	struct sockaddr_storage ss;
-	struct timeval tv = { .tv_sec = wait_ms() / 1000 };
+	struct timeval tv = { .tv_sec = stall_ms() / 1000 };
 	socklen_t len;
 	int fd;
 
@@ -719,18 +767,6 @@ open_client(const char *source, const char *addr, uint16_t port)
 	ck_assert_msg(connect(fd, (struct sockaddr *)&ss, len) == 0, "connect to %s port %u: %s",
 		addr, port, strerror(errno));
 	return fd;
-}
-
-size_t
-read_to_end(int fd, char *buf, size_t cap)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-	return got;
 }
 
 size_t

@@ -1,0 +1,24 @@
+#include "io.h"
+
+#include <check.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+void
+send_all(int fd, const void *data, size_t len)
+{
+	ck_assert_int_eq(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+size_t
+read_to_end(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	return got;
+}
