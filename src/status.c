@@ -21,9 +21,16 @@
 void
 status_init(struct status *st, int64_t now, const char *metrics_path)
 {
-	*st = (struct status){ .started = now, .started_wall = (int64_t)time(NULL) };
+	/* One master per process: its file's state needs no allocation that could fail. */
+	static struct status_metrics metrics;
+
+	*st = (struct status){ .started = now };
 	events_init(&st->ev, EVENTS_INTERVAL_MS);
-	st->metrics.path = metrics_path;
+	if (metrics_path != NULL) {
+		metrics = (struct status_metrics){ .path = metrics_path,
+			.started_wall = (int64_t)time(NULL) };
+		st->metrics = &metrics;
+	}
 }
 
 void
@@ -130,13 +137,13 @@ gather(const struct status *st, const struct status_census *c, struct metrics_va
 	v->lost_stderr = log_lost_stderr();
 	v->reloads_ok = st->reloads_ok;
 	v->reloads_failed = st->reloads_failed;
-	v->write_failures = st->metrics.failures;
+	v->write_failures = st->metrics->failures;
 	v->children = c->children;
 	v->pending_headers = c->pending;
 	v->waiting_clients = c->waiting;
 	v->max_children = c->max_children;
 	v->quotes_loaded = c->quotes;
-	v->start_time = st->started_wall;
+	v->start_time = st->metrics->started_wall;
 }
 
 /* A failure is counted in the file itself, but is no change to write again for: the next
@@ -145,7 +152,7 @@ static void
 write_metrics(struct status *st, const struct status_census *c, int64_t now)
 {
 	static char text[METRICS_TEXT_MAX];
-	struct status_metrics *m = &st->metrics;
+	struct status_metrics *m = st->metrics;
 	char shown[ESCAPE_MAX];
 	size_t len;
 	int rc;
@@ -170,12 +177,12 @@ metrics_tick(struct status *st, const struct status_census *c, int64_t now)
 {
 	struct metrics_values v;
 
-	if (st->metrics.path == NULL)
+	if (st->metrics == NULL)
 		return;
 	gather(st, c, &v);
-	st->metrics.pending = memcmp(&v, &st->metrics.shown, sizeof(v)) != 0;
-	if ((st->metrics.pending && now >= st->metrics.due) ||
-		deadline_passed(st->metrics.refresh, now) || st->metrics.refresh == DEADLINE_OFF)
+	st->metrics->pending = memcmp(&v, &st->metrics->shown, sizeof(v)) != 0;
+	if ((st->metrics->pending && now >= st->metrics->due) ||
+		deadline_passed(st->metrics->refresh, now) || st->metrics->refresh == DEADLINE_OFF)
 		write_metrics(st, c, now);
 }
 
@@ -197,9 +204,9 @@ status_due(const struct status *st, const struct notifier *n)
 
 	if (n->fd >= 0 && st->dirty)
 		due = deadline_earliest(due, st->due);
-	if (st->metrics.path != NULL)
+	if (st->metrics != NULL)
 		due = deadline_earliest(due,
-			st->metrics.pending ? st->metrics.due : st->metrics.refresh);
+			st->metrics->pending ? st->metrics->due : st->metrics->refresh);
 	return due;
 }
 
@@ -223,7 +230,7 @@ status_log(struct status *st, const struct status_census *c, int64_t now)
 	char rate[64] = "";
 
 	/* First: once the line is out, the file says the same. */
-	if (st->metrics.path != NULL)
+	if (st->metrics != NULL)
 		write_metrics(st, c, now);
 	if (c->rate)
 		snprintf(rate, sizeof(rate), ", %" PRIu64 " by --max-rate-per-source", n[EV_RATE]);
@@ -244,7 +251,7 @@ status_log(struct status *st, const struct status_census *c, int64_t now)
 void
 status_log_exit(struct status *st, const struct status_census *c)
 {
-	if (st->metrics.path != NULL)
+	if (st->metrics != NULL)
 		write_metrics(st, c, mono_ms());
 	events_flush(&st->ev, EVENTS_FLUSH_ALL);
 	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", st->served,

@@ -24,17 +24,20 @@ struct status {
 	uint64_t lost_shown;               /* log lines lost, as last sent in STATUS= */
 	int64_t started;
 	struct events ev;
-	/* Cold: written on a reload, or once a second at most. */
 	uint64_t reloads_ok, reloads_failed;
-	int64_t started_wall; /* seconds since the epoch */
-	struct status_metrics {
-		const char *path;            /* --metrics-file, or NULL */
-		int64_t due;                 /* no write before then (once a second at most) */
-		int64_t refresh;             /* written again then even if nothing changed */
-		bool pending;                /* changed since the last write, waiting for due */
-		uint64_t failures;           /* writes that failed */
-		struct metrics_values shown; /* as last written */
-	} metrics;
+	/* --metrics-file's state, or NULL without it: outside this record, so that the record
+	 * and its place beside the master's other hot fields stay as they are without it. */
+	struct status_metrics *metrics;
+};
+
+struct status_metrics {
+	const char *path;            /* --metrics-file */
+	int64_t started_wall;        /* seconds since the epoch */
+	int64_t due;                 /* no write before then (once a second at most) */
+	int64_t refresh;             /* written again then even if nothing changed */
+	bool pending;                /* changed since the last write, waiting for due */
+	uint64_t failures;           /* writes that failed */
+	struct metrics_values shown; /* as last written */
 };
 
 /* What the status lines tell besides the counters: the master's other parts, as they are. */

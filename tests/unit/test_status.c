@@ -160,12 +160,12 @@ START_TEST(metrics_file_failure_logged_once)
 	status_init(&st, 1000, path);
 	status_tick(&st, &none, &c, 1000);
 	expect_log(logs, "cannot write --metrics-file");
-	ck_assert_uint_eq(st.metrics.failures, 1);
+	ck_assert_uint_eq(st.metrics->failures, 1);
 	status_tick(&st, &none, &c, 5000);
-	ck_assert_uint_eq(st.metrics.failures, 1);
+	ck_assert_uint_eq(st.metrics->failures, 1);
 	status_served(&st, false);
 	status_tick(&st, &none, &c, 5000);
-	ck_assert_uint_eq(st.metrics.failures, 2);
+	ck_assert_uint_eq(st.metrics->failures, 2);
 	expect_no_datagram(logs); /* the second is summed up with the flood */
 	free(path);
 }
