@@ -281,12 +281,8 @@ static char *
 slurp(const char *path)
 {
 	static char text[16384];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
-	read_to_end(fd, text, sizeof(text));
-	close(fd);
-	return text;
+	return read_file(path, text, sizeof(text));
 }
 
 START_TEST(collector_reads_what_the_daemon_did)

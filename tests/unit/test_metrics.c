@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "metrics.h"
 #include "runner.h"
 #include "scratch.h"
@@ -189,14 +190,8 @@ static char *
 slurp(const char *path)
 {
 	static char buf[256];
-	FILE *f = fopen(path, "r");
-	size_t n;
 
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
+	return read_file(path, buf, sizeof(buf));
 }
 
 START_TEST(write_replaces_the_file_whole)

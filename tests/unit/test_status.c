@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "io.h"
 #include "runner.h"
 #include "scratch.h"
 #include "sinks.h"
@@ -108,14 +109,8 @@ static bool
 file_has(const char *path, const char *line)
 {
 	static char text[METRICS_TEXT_MAX];
-	FILE *f = fopen(path, "r");
-	size_t got;
 
-	ck_assert_ptr_nonnull(f);
-	got = fread(text, 1, sizeof(text) - 1, f);
-	text[got] = '\0';
-	fclose(f);
-	return strstr(text, line) != NULL;
+	return strstr(read_file(path, text, sizeof(text)), line) != NULL;
 }
 
 /* --metrics-file: written at the first tick, then at most once a second while something
