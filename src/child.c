@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,25 @@
 #define LOG_WAIT_AFTER_MS 1000
 /* The longest line a child sends: two addresses, the numbers, the longest strerror. */
 #define LOG_CHILD_LINE_MAX 512
+
+/* The exit status for each end: 0 for the normal one, 1 for ours to look into, as a supervisor
+ * or a shell would read them. A switch, not a table: code on the child's own pages, not one more
+ * page of read-only data for every child to fault in. */
+CHILD_CODE static int
+exit_status(enum greet_end end)
+{
+	switch (end) {
+	case GREET_PEER_CLOSED:
+		return 0;
+	case GREET_DEADLINE:
+		return 2;
+	case GREET_PEER_RESET:
+		return 3;
+	case GREET_ERROR:
+	default:
+		return 1;
+	}
+}
 
 /* The master blocks the signals it reads from a signalfd. A child must die of SIGTERM again (the
  * master's second SIGTERM); the others stay blocked, so that signals meant for the master
@@ -161,7 +181,25 @@ child_run(const struct child_job *job)
 	log_child(deadline_earliest(mono_ms() + LOG_WAIT_AFTER_MS, deadline + 1000));
 	if (!job->quiet || r.end == GREET_ERROR)
 		log_end(job, &r, mono_ms() - start);
-	_exit(r.end == GREET_ERROR ? 1 : 0);
+	_exit(exit_status(r.end));
+}
+
+bool
+child_end_of(int wait_status, enum greet_end *end)
+{
+	static const enum greet_end ends[] = { GREET_PEER_CLOSED, GREET_ERROR, GREET_DEADLINE,
+		GREET_PEER_RESET };
+
+	*end = GREET_ERROR;
+	if (!WIFEXITED(wait_status))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+		if (exit_status(ends[i]) == WEXITSTATUS(wait_status)) {
+			*end = ends[i];
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Here rather than in the master's code: the child's first steps after fork are among the

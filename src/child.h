@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "greet.h"
 #include "message.h"
 #include "peer.h"
 #include "quotes.h"
@@ -28,12 +29,17 @@ struct child_job {
 		      * before it greets */
 };
 
-/* Keeps only the client and the log, greets, logs one line, and exits: 0 when the exchange
- * ended as clients end it (closed, reset, deadline), 1 on a failure of our own. */
+/* Keeps only the client and the log, greets, logs one line, and exits with a status that says
+ * how the greeting ended: 0 the client closed, 1 a failure of our own, 2 the deadline, 3 the
+ * client reset the connection. Only 1 is a failure. */
 _Noreturn void child_run(const struct child_job *job);
 
 /* Forks a child that runs job: its pid, or -1 (errno set). job and what it points to are
  * read by the child after the fork: the master's memory as it was at the fork. */
 pid_t child_start(const struct child_job *job);
+
+/* How a child's greeting ended, from its wait status; false (and *end GREET_ERROR) for a
+ * child that was killed or exited with a status child_run never gives. */
+bool child_end_of(int wait_status, enum greet_end *end);
 
 #endif

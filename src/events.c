@@ -11,12 +11,16 @@ static const char *const summary_text[EV_COUNT] = {
 	[EV_CAP] = "times at --max-children (accepting paused)",
 	[EV_SOURCE] = "connections refused by --max-per-source",
 	[EV_DENIED] = "connections refused by the access list",
+	[EV_NOT_ALLOWED] = "connections refused by the access list (not in --allow)",
+	[EV_RATE] = "connections refused by --max-rate-per-source",
+	[EV_RATE_UNTRACKED] = "connections not metered by --max-rate-per-source (its table full)",
 	[EV_ACCEPT_FAIL] = "accept failures",
 	[EV_FORK_FAIL] = "fork failures",
 	[EV_PROXY_MISSING] = "balancer connections closed without a PROXY header",
 	[EV_PROXY_TRUNCATED] = "balancer connections closed part way through a PROXY header",
 	[EV_PROXY_BAD] = "balancer connections with a bad PROXY header",
 	[EV_PROXY_SLOW] = "balancer connections cut at --proxy-timeout",
+	[EV_METRICS_FAIL] = "failed writes of --metrics-file",
 };
 
 void

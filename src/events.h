@@ -8,16 +8,20 @@
 #include "ratelimit.h"
 
 enum event {
-	EV_CAP,         /* --max-children reached: accepting paused */
-	EV_SOURCE,      /* refused by --max-per-source */
-	EV_DENIED,      /* refused by --allow / --deny */
-	EV_ACCEPT_FAIL, /* accept failed for lack of descriptors or memory */
-	EV_FORK_FAIL,   /* fork failed */
+	EV_CAP,            /* --max-children reached: accepting paused */
+	EV_SOURCE,         /* refused by --max-per-source */
+	EV_DENIED,         /* refused by --deny */
+	EV_NOT_ALLOWED,    /* refused as outside every --allow */
+	EV_RATE,           /* refused by --max-rate-per-source */
+	EV_RATE_UNTRACKED, /* not metered: --max-rate-per-source's table was full */
+	EV_ACCEPT_FAIL,    /* accept failed for lack of descriptors or memory */
+	EV_FORK_FAIL,      /* fork failed */
 	/* A trusted balancer's connection closed without a greeting, by what its header was: */
 	EV_PROXY_MISSING,   /* none: closed or reset before the first byte */
 	EV_PROXY_TRUNCATED, /* closed or reset part way */
 	EV_PROXY_BAD,       /* malformed or oversized */
 	EV_PROXY_SLOW,      /* not complete by --proxy-timeout */
+	EV_METRICS_FAIL,    /* --metrics-file could not be written */
 	EV_COUNT
 };
 

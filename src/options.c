@@ -29,6 +29,8 @@ static const char usage_text[] =
 	"  -c, --max-children N         children alive at once; at N, stop accepting (default 256)\n"
 	"  -s, --max-per-source N       open connections per IPv4 address or IPv6 /64;\n"
 	"                               0 = no limit (default 16)\n"
+	"  -r, --max-rate-per-source N  new connections per minute from one IPv4 address or\n"
+	"                               IPv6 /64, in bursts of up to N; 0 = no limit (default)\n"
 	"  -a, --allow CIDR             serve only peers in CIDR; repeatable\n"
 	"  -x, --deny CIDR              refuse peers in CIDR; repeatable; wins over --allow\n"
 	"  -P, --proxy-from CIDR        peers in CIDR are balancers: each connection of theirs\n"
@@ -39,6 +41,8 @@ static const char usage_text[] =
 	"  -t, --timeout SECONDS        the longest a connection may last (default 10); with\n"
 	"                               --reload, the longest to wait for the answer\n"
 	"  -u, --user USER[:GROUP]      started as root: drop to USER after binding\n"
+	"      --metrics-file PATH      write the counters to PATH for Prometheus (node_exporter's\n"
+	"                               textfile collector), at most once a second\n"
 	"  -d, --debug                  also write every log line to stderr\n"
 	"  -q, --quiet                  no per-connection log lines\n"
 	"      --reload PID             ask the running master PID to read its message file\n"
@@ -54,7 +58,7 @@ options_usage(FILE *f)
 }
 
 /* Long options without a short one: values above every character. */
-enum { OPT_RELOAD = 256, OPT_RANDOM, OPT_PROXY_TIMEOUT };
+enum { OPT_RELOAD = 256, OPT_RANDOM, OPT_PROXY_TIMEOUT, OPT_METRICS_FILE };
 
 static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -65,12 +69,14 @@ static const struct option long_options[] = {
 	{ "backlog", required_argument, NULL, 'b' },
 	{ "max-children", required_argument, NULL, 'c' },
 	{ "max-per-source", required_argument, NULL, 's' },
+	{ "max-rate-per-source", required_argument, NULL, 'r' },
 	{ "allow", required_argument, NULL, 'a' },
 	{ "deny", required_argument, NULL, 'x' },
 	{ "proxy-from", required_argument, NULL, 'P' },
 	{ "proxy-timeout", required_argument, NULL, OPT_PROXY_TIMEOUT },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "user", required_argument, NULL, 'u' },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "reload", required_argument, NULL, OPT_RELOAD },
@@ -78,7 +84,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char short_options[] = ":l:m:M:Q:b:c:s:a:x:P:t:u:dqhV";
+static const char short_options[] = ":l:m:M:Q:b:c:s:r:a:x:P:t:u:dqhV";
 
 static const char *
 long_name(int c)
@@ -166,6 +172,10 @@ set_number(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		rc = parse_number(opt, arg, 0, 100000, &v, err, errlen);
 		o->max_per_source = (unsigned)v;
 		break;
+	case 'r':
+		rc = parse_number(opt, arg, 0, 1000000, &v, err, errlen);
+		o->max_rate_per_source = (unsigned)v;
+		break;
 	case OPT_PROXY_TIMEOUT:
 		rc = parse_number(opt, arg, 1, 3600, &v, err, errlen);
 		o->proxy_timeout = (unsigned)v;
@@ -176,6 +186,25 @@ set_number(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		break;
 	}
 	return rc;
+}
+
+/* The file is replaced by way of PATH.tmp beside it: both names must be files. */
+static int
+set_metrics_file(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	char shown[ESCAPE_MAX];
+	size_t len = strlen(arg);
+
+	escape_str(shown, sizeof(shown), arg);
+	if (len == 0)
+		return set_error(err, errlen, EX_USAGE, "--metrics-file '' is empty");
+	if (arg[len - 1] == '/')
+		return set_error(err, errlen, EX_USAGE,
+			"--metrics-file '%s' is a directory: name the file", shown);
+	if (len + sizeof(".tmp") > PATH_MAX)
+		return set_error(err, errlen, EX_USAGE, "--metrics-file '%s' is too long", shown);
+	o->metrics_file = arg;
+	return 0;
 }
 
 static int
@@ -213,6 +242,8 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 			return set_error(err, errlen, EX_USAGE, "--user '' is empty");
 		o->user = arg;
 		return 0;
+	case OPT_METRICS_FILE:
+		return set_metrics_file(o, arg, err, errlen);
 	case 'd':
 		o->debug = true;
 		return 0;

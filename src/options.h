@@ -27,16 +27,18 @@ struct options {
 	bool random_quote;        /* --random: a random quote per client, not the day's */
 	int backlog;              /* 0: the system maximum */
 	unsigned max_children;
-	unsigned max_per_source; /* 0: no limit */
-	unsigned timeout;        /* seconds */
+	unsigned max_per_source;      /* 0: no limit */
+	unsigned max_rate_per_source; /* new connections a minute from one source; 0: no limit */
+	unsigned timeout;             /* seconds */
 	struct cidr *allow;
 	size_t nallow;
 	struct cidr *deny;
 	size_t ndeny;
 	struct cidr *proxy_from; /* peers whose connections begin with a PROXY header */
 	size_t nproxy_from;
-	unsigned proxy_timeout; /* seconds from accept to a complete header */
-	const char *user;       /* -u USER[:GROUP] as given */
+	unsigned proxy_timeout;   /* seconds from accept to a complete header */
+	const char *user;         /* -u USER[:GROUP] as given */
+	const char *metrics_file; /* NULL: none */
 	pid_t reload; /* --reload PID: ask that master to reload, serve nothing; 0 if not */
 	bool debug;
 	bool quiet;

@@ -42,13 +42,19 @@ reap(struct server *s)
 	pid_t pid;
 
 	while (children_count(s->children) > 0 && (pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		enum greet_end end;
+		bool known;
+
 		if (!children_remove(s->children, pid))
 			continue;
+		/* Its exit status says how the greeting ended; anything else counts as an error. */
+		known = child_end_of(status, &end);
+		status_greeting_ended(&s->status, end);
 		status_changed(&s->status);
 		if (WIFSIGNALED(status) && s->stop.phase < TERMINATING)
 			log_msg(LOG_WARNING, "child %d was killed by signal %d (%s)", (int)pid,
 				WTERMSIG(status), strsignal(WTERMSIG(status)));
-		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		else if (WIFEXITED(status) && (!known || end == GREET_ERROR))
 			log_msg(LOG_WARNING, "child %d exited with status %d", (int)pid,
 				WEXITSTATUS(status));
 	}
@@ -57,8 +63,11 @@ reap(struct server *s)
 static struct status_census
 census(const struct server *s)
 {
+	const struct quotes *q = greeting_quotes(&s->greeting);
+
 	return (struct status_census){ children_count(s->children), s->pending != NULL,
-		pending_count(s->pending) };
+		pending_count(s->pending), (unsigned)s->grace.n, s->max_children,
+		q != NULL ? (unsigned)q->count : 0, s->admission.rate != NULL };
 }
 
 /* ---- admitting a client ---------------------------------------------------------------- */
@@ -88,10 +97,28 @@ refuse(struct server *s, int fd, enum event kind, const struct peer *p, int64_t 
 static void
 refuse_for(struct server *s, int fd, enum verdict v, const struct peer *p, int64_t now)
 {
-	char why[64];
+	static const enum event kind[] = {
+		[REFUSE_DENIED] = EV_DENIED,
+		[REFUSE_NOT_ALLOWED] = EV_NOT_ALLOWED,
+		[REFUSE_SOURCE] = EV_SOURCE,
+		[REFUSE_RATE] = EV_RATE,
+	};
+	char why[96];
 
-	refuse(s, fd, v == REFUSE_DENIED ? EV_DENIED : EV_SOURCE, p, now,
-		admission_reason(&s->admission, v, why, sizeof(why)));
+	refuse(s, fd, kind[v], p, now, admission_reason(&s->admission, v, why, sizeof(why)));
+}
+
+/* Served, but not held to the rate: its table is full of sources still short of tokens. */
+static void
+note_unmetered(struct server *s, const struct peer *p, int64_t now)
+{
+	char who[PEER_TEXT_MAX];
+
+	peer_describe(p, who, sizeof(who));
+	events_note(&s->status.ev, EV_RATE_UNTRACKED, now, LOG_WARNING,
+		"not metering %s: --max-rate-per-source already tracks %u sources short of tokens",
+		who, SOURCERATE_MAX_SOURCES);
+	status_changed(&s->status);
 }
 
 static __attribute__((noinline)) void
@@ -161,13 +188,25 @@ ask_admission(struct server *s, const struct peer *p)
 	return v;
 }
 
-/* The one way in for every client, direct or relayed: the lists and caps, then a child. One at
- * its source's cap waits a moment (grace.h) before it is refused. */
+/* The one way in for every client, direct or relayed: the lists, the source's rate (a token
+ * for each connection the lists let in) and its cap, then a child. One at its source's cap
+ * waits a moment (grace.h) before it is refused. */
 static void
 admit(struct server *s, int fd, const struct peer *p, int64_t now)
 {
-	enum verdict v = ask_admission(s, p);
+	enum verdict v = ask_admission(s, p), rate;
 
+	if (v == REFUSE_DENIED || v == REFUSE_NOT_ALLOWED) {
+		refuse_for(s, fd, v, p, now);
+		return;
+	}
+	rate = admission_take_rate(&s->admission, p, now);
+	if (rate == REFUSE_RATE) {
+		refuse_for(s, fd, rate, p, now);
+		return;
+	}
+	if (rate == ADMIT_UNMETERED)
+		note_unmetered(s, p, now);
 	if (v == ADMIT)
 		spawn(s, fd, p, now);
 	else if (v != REFUSE_SOURCE || s->stop.phase != SERVING ||
@@ -317,6 +356,7 @@ accepted(struct server *s, int fd, const struct sockaddr_storage *raw, int64_t n
 	struct peer p;
 
 	peer_from_accept(&p, (const struct sockaddr *)raw, now);
+	status_accepted(&s->status);
 	if (!from_balancer(s, &p))
 		admit(s, fd, &p, now);
 	else if (!pending_add(s->pending, fd, &p, now + (int64_t)s->opt->proxy_timeout * 1000))
@@ -454,6 +494,7 @@ reload_greeting(struct server *s, struct reload_waiters *waiters)
 
 	notify_send(&s->notify, "RELOADING=1");
 	rc = greeting_reload(&s->greeting);
+	status_reloaded(&s->status, rc == 0);
 	notify_send(&s->notify, "READY=1");
 	reload_answer(waiters, rc);
 }
@@ -613,6 +654,8 @@ alloc_pollset(struct server *s)
 static __attribute__((noinline)) int
 loop(struct server *s)
 {
+	struct status_census c;
+
 	for (;;) {
 		int64_t now = mono_ms(), due;
 		bool paused, accepting;
@@ -639,7 +682,8 @@ loop(struct server *s)
 		if (ready >= 0 && (rc = dispatch(s, n, mono_ms())) != 0)
 			return rc;
 	}
-	status_log_exit(&s->status);
+	c = census(s);
+	status_log_exit(&s->status, &c);
 	return s->stop.exit_code;
 }
 

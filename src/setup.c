@@ -144,7 +144,14 @@ make_parts(struct server *s, const struct options *o, char *err, size_t errlen)
 		return set_error(err, errlen, EX_OSERR, "out of memory for %u children",
 			o->max_children);
 	s->admission = (struct admission){ { o->allow, o->nallow, o->deny, o->ndeny },
-		o->max_per_source, s->children };
+		o->max_per_source, s->children, NULL, o->max_rate_per_source };
+	/* Without -r the table is not even allocated. */
+	if (o->max_rate_per_source > 0 &&
+		(s->admission.rate = sourcerate_new(o->max_rate_per_source,
+			 SOURCERATE_MAX_SOURCES)) == NULL)
+		return set_error(err, errlen, EX_OSERR,
+			"out of memory for --max-rate-per-source's table of %u sources",
+			SOURCERATE_MAX_SOURCES);
 	/* Direct clients pay nothing for the PROXY protocol: no buffers unless it is used. */
 	if (o->nproxy_from > 0 && (s->pending = pending_new(o->max_children)) == NULL)
 		return set_error(err, errlen, EX_OSERR,
@@ -189,7 +196,7 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	log_open(o->debug);
 	if (rc != 0)
 		log_msg(LOG_WARNING, "not notifying systemd: %s", why);
-	status_init(&s->status, mono_ms());
+	status_init(&s->status, mono_ms(), o->metrics_file);
 	proctitle_set("master");
 	log_start(s, activated);
 	limit_to_descriptors(s);
@@ -205,6 +212,7 @@ server_free(struct server *s)
 	grace_close_all(&s->grace);
 	greeting_free(&s->greeting);
 	children_free(s->children);
+	sourcerate_free(s->admission.rate);
 	pending_free(s->pending);
 	nofork_free(s->pollset);
 	notify_close(&s->notify);

@@ -1,6 +1,9 @@
 #include "io.h"
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -21,4 +24,15 @@ read_to_end(int fd, char *buf, size_t cap)
 		got += (size_t)n;
 	buf[got] = '\0';
 	return got;
+}
+
+char *
+read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	read_to_end(fd, buf, cap);
+	close(fd);
+	return buf;
 }

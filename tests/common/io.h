@@ -12,4 +12,7 @@ void send_all(int fd, const void *data, size_t len);
  * many were kept. */
 size_t read_to_end(int fd, char *buf, size_t cap);
 
+/* The file at path, read as read_to_end reads, or fails the test; returns buf. */
+char *read_file(const char *path, char *buf, size_t cap);
+
 #endif

@@ -547,6 +547,27 @@ START_TEST(listener_shut_down_by_another_holder)
 }
 END_TEST
 
+/* A --metrics-file in a directory that is not there: logged once, counted, and the service goes
+ * on serving. */
+START_TEST(unwritable_metrics_file_never_stops_the_service)
+{
+	char path[160], buf[64];
+	const char *const args[] = { "-l", "127.0.0.1:0", "--metrics-file", path, NULL };
+
+	daemon_prepare(&d);
+	snprintf(path, sizeof(path), "%s/missing/hello-server.prom", d.dir);
+	daemon_start(&d, args);
+	daemon_wait_log(&d, "cannot write --metrics-file", 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	daemon_wait_children_at_most(&d, 0); /* SIGUSR1: a write, failing again */
+	ck_assert_uint_eq(daemon_count_log(&d, "cannot write --metrics-file"), 1);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert_msg(strstr(d.log, "more failed writes of --metrics-file") != NULL, "%s",
+		daemon_log_tail(&d));
+}
+END_TEST
+
 /* ---- stopping with connections in the backlog --------------------------------------------- */
 
 static void
@@ -863,6 +884,7 @@ faults_suite(void)
 	tcase_add_test(tc, syslog_on_a_stream_socket);
 	tcase_add_test(tc, lost_lines_are_in_the_systemd_status);
 	tcase_add_test(tc, stderr_nobody_reads);
+	tcase_add_test(tc, unwritable_metrics_file_never_stops_the_service);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("per-source");

@@ -34,6 +34,24 @@ START_TEST(acl_rules)
 }
 END_TEST
 
+/* Which list refused: the metrics count the two apart. */
+START_TEST(acl_says_which_list)
+{
+	struct cidr allow[] = { cidr_of("127.0.0.0/8") };
+	struct cidr deny[] = { cidr_of("127.0.0.2") };
+	struct acl listed = { allow, 1, deny, 1 }, open = { 0 };
+	struct sockaddr_storage p;
+
+	p = addr_of("127.0.0.1", 0);
+	ck_assert_int_eq(acl_check(&listed, (struct sockaddr *)&p), ACL_PERMITTED);
+	p = addr_of("127.0.0.2", 0);
+	ck_assert_int_eq(acl_check(&listed, (struct sockaddr *)&p), ACL_DENIED);
+	p = addr_of("192.0.2.1", 0);
+	ck_assert_int_eq(acl_check(&listed, (struct sockaddr *)&p), ACL_NOT_ALLOWED);
+	ck_assert_int_eq(acl_check(&open, (struct sockaddr *)&p), ACL_PERMITTED);
+}
+END_TEST
+
 START_TEST(list_membership)
 {
 	struct cidr balancers[] = { cidr_of("10.0.0.0/8"), cidr_of("2001:db8::/32") };
@@ -57,6 +75,7 @@ acl_suite(void)
 	TCase *tc = tcase_create("rules");
 
 	tcase_add_test(tc, acl_rules);
+	tcase_add_test(tc, acl_says_which_list);
 	tcase_add_test(tc, list_membership);
 	suite_add_tcase(s, tc);
 	return s;

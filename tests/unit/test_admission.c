@@ -40,23 +40,25 @@ teardown(void)
 START_TEST(lists_decide_first)
 {
 	struct cidr deny[] = { cidr_of("192.0.2.0/24") }, allow[] = { cidr_of("198.51.100.0/24") };
-	struct admission denying = { { NULL, 0, deny, 1 }, 0, kids };
-	struct admission allowing = { { allow, 1, NULL, 0 }, 0, kids };
+	struct admission denying = { { NULL, 0, deny, 1 }, 0, kids, NULL, 0 };
+	struct admission allowing = { { allow, 1, NULL, 0 }, 0, kids, NULL, 0 };
 	struct peer p = peer_of("192.0.2.9", 1), q = peer_of("198.51.100.1", 1);
 	char why[64];
 
 	ck_assert_int_eq(admission_check(&denying, &p), REFUSE_DENIED);
 	ck_assert_int_eq(admission_check(&denying, &q), ADMIT);
-	ck_assert_int_eq(admission_check(&allowing, &p), REFUSE_DENIED);
+	ck_assert_int_eq(admission_check(&allowing, &p), REFUSE_NOT_ALLOWED);
 	ck_assert_int_eq(admission_check(&allowing, &q), ADMIT);
 	ck_assert_str_eq(admission_reason(&denying, REFUSE_DENIED, why, sizeof(why)),
+		"denied by the access list");
+	ck_assert_str_eq(admission_reason(&allowing, REFUSE_NOT_ALLOWED, why, sizeof(why)),
 		"denied by the access list");
 }
 END_TEST
 
 START_TEST(a_full_source_until_a_client_leaves)
 {
-	struct admission a = { { NULL, 0, NULL, 0 }, 2, kids };
+	struct admission a = { { NULL, 0, NULL, 0 }, 2, kids, NULL, 0 };
 	struct peer p = peer_of("192.0.2.1", 7), other = peer_of("192.0.2.2", 7);
 	char why[64];
 
@@ -75,7 +77,7 @@ END_TEST
 
 START_TEST(one_per_source)
 {
-	struct admission a = { { NULL, 0, NULL, 0 }, 1, kids };
+	struct admission a = { { NULL, 0, NULL, 0 }, 1, kids, NULL, 0 };
 	struct peer p = peer_of("192.0.2.1", 7);
 	char why[64];
 
@@ -90,12 +92,39 @@ END_TEST
 START_TEST(the_balancers_own_pass)
 {
 	struct cidr deny[] = { cidr_of("10.0.0.0/8") };
-	struct admission a = { { NULL, 0, deny, 1 }, 1, kids };
+	struct admission a = { { NULL, 0, deny, 1 }, 1, kids, NULL, 0 };
 	struct peer p = peer_of("10.0.0.2", 1);
 
 	ck_assert_int_eq(admission_check(&a, &p), REFUSE_DENIED);
 	p.balancer_own = true;
 	ck_assert_int_eq(admission_check(&a, &p), ADMIT);
+}
+END_TEST
+
+/* The rate is asked apart, once per connection: each question takes a token. */
+START_TEST(rate_takes_a_token_per_question)
+{
+	struct sourcerate *r = sourcerate_new(2, 1);
+	struct admission a = { { NULL, 0, NULL, 0 }, 0, kids, r, 2 };
+	struct admission unlimited = { { NULL, 0, NULL, 0 }, 0, kids, NULL, 0 };
+	struct peer p = peer_of("192.0.2.1", 7), other = peer_of("192.0.2.2", 7);
+	char why[96];
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(admission_take_rate(&unlimited, &p, 1000), ADMIT);
+	ck_assert_int_eq(admission_take_rate(&a, &p, 1000), ADMIT);
+	ck_assert_int_eq(admission_take_rate(&a, &p, 1000), ADMIT);
+	ck_assert_int_eq(admission_take_rate(&a, &p, 1000), REFUSE_RATE);
+	ck_assert_str_eq(admission_reason(&a, REFUSE_RATE, why, sizeof(why)),
+		"over 2 connections a minute from this source (--max-rate-per-source)");
+	/* The table holds one source: another is let through, and says so. */
+	ck_assert_int_eq(admission_take_rate(&a, &other, 1000), ADMIT_UNMETERED);
+	/* Checking the lists and the cap takes nothing. */
+	ck_assert_int_eq(admission_check(&a, &p), ADMIT);
+	/* The balancer's own connections are never metered. */
+	p.balancer_own = true;
+	ck_assert_int_eq(admission_take_rate(&a, &p, 1000), ADMIT);
+	sourcerate_free(r);
 }
 END_TEST
 
@@ -110,6 +139,7 @@ admission_suite(void)
 	tcase_add_test(tc, a_full_source_until_a_client_leaves);
 	tcase_add_test(tc, one_per_source);
 	tcase_add_test(tc, the_balancers_own_pass);
+	tcase_add_test(tc, rate_takes_a_token_per_question);
 	suite_add_tcase(s, tc);
 	return s;
 }

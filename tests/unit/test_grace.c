@@ -26,7 +26,7 @@ setup(void)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, held), 0);
 	ck_assert(children_add(kids, 100, &k));
 	ck_assert(children_hold(kids, 100, held[0]));
-	one_each = (struct admission){ { NULL, 0, NULL, 0 }, 1, kids };
+	one_each = (struct admission){ { NULL, 0, NULL, 0 }, 1, kids, NULL, 0 };
 	g.n = 0;
 }
 

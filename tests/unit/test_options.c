@@ -80,7 +80,51 @@ static const struct {
 	{ { "-a", "10.0.0.1/8" }, EX_USAGE, "host bits" },
 	{ { "--deny=" }, EX_USAGE, "CIDR '' is empty" },
 	{ { "-u", "" }, EX_USAGE, "--user '' is empty" },
+	{ { "-r", "-5" }, EX_USAGE, "--max-rate-per-source '-5' is not a number" },
+	{ { "-r", "1000001" }, EX_USAGE,
+		"--max-rate-per-source '1000001' is too large (expected 0 to 1000000)" },
+	{ { "--max-rate-per-source=" }, EX_USAGE, "--max-rate-per-source '' is empty" },
+	{ { "-r", "10/min" }, EX_USAGE, "--max-rate-per-source '10/min' is not a number" },
+	{ { "--metrics-file", "" }, EX_USAGE, "--metrics-file '' is empty" },
+	{ { "--metrics-file=/var/lib/prometheus/" }, EX_USAGE,
+		"--metrics-file '/var/lib/prometheus/' is a directory" },
+	{ { "--metrics-file" }, EX_USAGE, "option '--metrics-file' needs a value" },
 };
+
+/* The rate and the metrics file: off unless given. */
+START_TEST(rate_and_metrics_file)
+{
+	const char *const none[] = { NULL };
+	const char *const given[] = { "-r", "30", "--metrics-file", "/run/m/hello.prom", NULL };
+	const char *const off[] = { "--max-rate-per-source=0", NULL };
+	struct options o;
+	char err[256], *long_path = malloc(5000);
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), none), 0);
+	ck_assert_uint_eq(o.max_rate_per_source, 0);
+	ck_assert_ptr_null(o.metrics_file);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), given), 0);
+	ck_assert_uint_eq(o.max_rate_per_source, 30);
+	ck_assert_str_eq(o.metrics_file, "/run/m/hello.prom");
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), off), 0);
+	ck_assert_uint_eq(o.max_rate_per_source, 0);
+	options_free(&o);
+	/* A path whose temporary name would not fit. */
+	memset(long_path, 'a', 4999);
+	long_path[0] = '/';
+	long_path[4999] = '\0';
+	{
+		const char *const words[] = { "--metrics-file", long_path, NULL };
+
+		ck_assert_int_eq(parse(&o, err, sizeof(err), words), EX_USAGE);
+		ck_assert(strstr(err, "is too long") != NULL);
+		options_free(&o);
+	}
+	free(long_path);
+}
+END_TEST
 
 START_TEST(bad_values)
 {
@@ -204,6 +248,7 @@ options_suite(void)
 	tcase_add_loop_test(tc, bad_values, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, unknown_option_shows_usage);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, rate_and_metrics_file);
 	tcase_add_test(tc, everything_given);
 	tcase_add_test(tc, quotes_given);
 	tcase_add_test(tc, help_and_version);
