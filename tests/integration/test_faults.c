@@ -763,31 +763,36 @@ START_TEST(scoped_link_local_listen)
 }
 END_TEST
 
-/* A netlink message that says fe80::1 on ifindex is usable: added, no longer tentative. */
+/* A netlink message that says the kernel routes to fe80::1 on ifindex: its local route. */
 static bool
-says_link_local_usable(const struct nlmsghdr *h, unsigned ifindex)
+says_link_local_routed(const struct nlmsghdr *h, unsigned ifindex)
 {
-	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const struct rtmsg *rt = NLMSG_DATA(h);
 	struct in6_addr want;
-	int len = (int)IFA_PAYLOAD(h);
+	int len = (int)RTM_PAYLOAD(h);
+	bool dst = false, oif = false;
 
-	if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET6 ||
-		ifa->ifa_index != ifindex || (ifa->ifa_flags & IFA_F_TENTATIVE) != 0)
+	if (h->nlmsg_type != RTM_NEWROUTE || rt->rtm_family != AF_INET6 ||
+		rt->rtm_type != RTN_LOCAL)
 		return false;
 	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::1", &want), 1);
-	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if (a->rta_type == IFA_ADDRESS && RTA_PAYLOAD(a) == sizeof(want) &&
+	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == sizeof(want) &&
 			memcmp(RTA_DATA(a), &want, sizeof(want)) == 0)
-			return true;
-	return false;
+			dst = true;
+		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == sizeof(int) &&
+			*(const int *)RTA_DATA(a) == (int)ifindex)
+			oif = true;
+	}
+	return dst && oif;
 }
 
 /* Reads what netlink has for us (a dump's answer, notifications): true if one says so. */
 static bool
-netlink_says_usable(int fd, unsigned ifindex)
+netlink_says_routed(int fd, unsigned ifindex)
 {
 	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	bool usable = false;
+	bool routed = false;
 	ssize_t n;
 
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
@@ -795,37 +800,39 @@ netlink_says_usable(int fd, unsigned ifindex)
 
 		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len);
 			h = NLMSG_NEXT(h, len))
-			usable |= says_link_local_usable(h, ifindex);
+			routed |= says_link_local_routed(h, ifindex);
 	}
-	return usable;
+	return routed;
 }
 
-/* The kernel finishes a new address (nodad or not) in a work queue of its own: until then it
- * is tentative and has no route ("Network is unreachable"), for longer the busier the machine.
- * Waits for the kernel to say it is done: subscribed first, then a dump of what is there. */
+/* The kernel finishes a new address (nodad or not) in steps of its own: it announces the
+ * address (RTM_NEWADDR) before it inserts the address's local route, and until that route is
+ * there a connect fails with "Network is unreachable", for longer the busier the machine. So
+ * the wait is for the route itself: subscribed first, then a dump of what is there. */
 static void
 wait_link_local_usable(unsigned ifindex)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV6_IFADDR };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV6_ROUTE };
 	struct {
 		struct nlmsghdr h;
-		struct ifaddrmsg m;
+		struct rtmsg m;
 	} dump = {
 		.h = { .nlmsg_len = sizeof(dump),
-			.nlmsg_type = RTM_GETADDR,
+			.nlmsg_type = RTM_GETROUTE,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.m = { .ifa_family = AF_INET6 },
+		.m = { .rtm_family = AF_INET6 },
 	};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ck_assert_int_eq(send(fd, &dump, sizeof(dump), 0), (ssize_t)sizeof(dump));
-	while (!netlink_says_usable(fd, ifindex)) {
+	while (!netlink_says_routed(fd, ifindex)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
 		ck_assert_msg(poll(&p, 1, (int)stall_ms()) == 1,
-			"fe80::1 on lo still tentative after %lld s", (long long)stall_ms() / 1000);
+			"no local route to fe80::1 on lo after %lld s",
+			(long long)stall_ms() / 1000);
 	}
 	close(fd);
 }
