@@ -15,17 +15,32 @@ say() { printf '== [%3ds] %s\n' "$SECONDS" "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
 
-# check_exposure UNIT_FILE: systemd-analyze's offline score must be <= MAX_EXPOSURE.
-check_exposure() {
+# exposure_of UNIT_FILE: systemd-analyze's offline score of UNIT_FILE (a template is scored as
+# an instance of it); the report, for check_exposure's message, in $WORK/exposure.out.
+exposure_of() {
 	local out score
 	out=$(systemd-analyze security --offline=true --no-pager "$1" 2>&1) ||
 		fail "systemd-analyze security --offline=true $1 failed: $out"
 	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
 	[[ -n $score ]] || fail "no exposure level in: $out"
+	printf '%s\n' "$out" >"$WORK/exposure.out"
+	echo "$score"
+}
+
+# check_exposure UNIT_FILE [REFERENCE_UNIT_FILE]: systemd-analyze's offline score must be
+# <= MAX_EXPOSURE, and within 0.1 of REFERENCE_UNIT_FILE's score if one is given.
+check_exposure() {
+	local score ref
+	score=$(exposure_of "$1")
 	awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }' ||
 		fail "$(basename "$1"): exposure $score is above $MAX_EXPOSURE:
-$(awk '$NF ~ /^[0-9.]+$/ && $NF > 0' <<<"$out")"
+$(awk '$NF ~ /^[0-9.]+$/ && $NF > 0' "$WORK/exposure.out")"
 	say "$(basename "$1"): exposure $score (limit $MAX_EXPOSURE)"
+	[[ $# -ge 2 ]] || return 0
+	ref=$(exposure_of "$2")
+	awk -v s="$score" -v r="$ref" 'BEGIN { d = s - r; exit !(d <= 0.1 && d >= -0.1) }' ||
+		fail "$(basename "$1"): exposure $score, $(basename "$2") has $ref: more than 0.1 apart"
+	say "$(basename "$1"): within 0.1 of $(basename "$2") ($ref)"
 }
 
 # A port is busy on the host if anything accepts on it (IPv4 or IPv6 loopback).

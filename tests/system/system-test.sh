@@ -5,7 +5,7 @@
 # on the host against 127.0.0.1 and ::1.
 #
 # usage: system-test.sh MESON BUILD_ROOT SBINDIR SYSCONFDIR UNITDIR
-#        system-test.sh --security UNIT_FILE
+#        system-test.sh --security UNIT_FILE [REFERENCE_UNIT_FILE]
 # Exit 0 pass, 1 fail, 77 skip (not root, no systemd-nspawn/nsenter).
 
 set -euo pipefail
@@ -26,13 +26,15 @@ readonly STREAM_MIN=25          # clients each loop completes before and after i
 source "$(dirname "${BASH_SOURCE[0]}")/container.sh"
 
 if [[ ${1-} == --security ]]; then
-	[[ $# -eq 2 ]] || fail "usage: $0 --security UNIT_FILE"
+	[[ $# -eq 2 || $# -eq 3 ]] || fail "usage: $0 --security UNIT_FILE [REFERENCE_UNIT_FILE]"
 	command -v systemd-analyze >/dev/null || skip "no systemd-analyze (package systemd)"
 	# It creates /run/systemd where that is missing: on a machine systemd never ran (a
 	# container), only root may.
 	[[ -d /run/systemd || -w /run ]] ||
 		skip "systemd-analyze needs /run/systemd, missing where systemd never ran; only root may create it"
-	check_exposure "$2"
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/hello-security.XXXXXX")
+	trap 'rm -rf "$WORK"' EXIT
+	check_exposure "${@:2}"
 	exit 0
 fi
 
@@ -84,7 +86,8 @@ say "meson install --destdir $STAGE"
 "$MESON" install -C "$BUILD" --destdir "$STAGE" --no-rebuild --quiet ||
 	fail "meson install failed"
 for f in "$SBINDIR/hello-server" "$UNITDIR/hello-server.service" \
-	"$UNITDIR/hello-server.socket" "$MESSAGE_FILE"; do
+	"$UNITDIR/hello-server.socket" "$UNITDIR/hello-server@.service" \
+	"$UNITDIR/hello-server@.socket" "$MESSAGE_FILE"; do
 	[[ -f $STAGE$f ]] || fail "meson install did not install $f"
 done
 [[ -x $STAGE$SBINDIR/hello-server ]] || fail "$SBINDIR/hello-server is not executable"
