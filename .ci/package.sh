@@ -18,8 +18,8 @@
 #
 # usage: .ci/package.sh
 # Needs ports 17, 1717 and 1718 free on the host. Packages: dpkg-dev debhelper lintian
-# debootstrap systemd-container util-linux procps git (the container gets autopkgtest and
-# man-db from debootstrap).
+# debootstrap systemd-container util-linux procps git (the container gets autopkgtest from
+# Debian's mirror, after the purge, so that what comes before runs in minbase + systemd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
@@ -135,8 +135,7 @@ DEB2=$WORK/v2/hello-server_${V2}_$(dpkg --print-architecture).deb
 ROOT=$WORK/root
 started=$SECONDS
 say "a fresh Debian 12 minbase with systemd"
-# autopkgtest runs the package's tests in it (below); man-db is what one of them needs.
-bash .ci/debian-root.sh "$ROOT" systemd autopkgtest man-db
+bash .ci/debian-root.sh "$ROOT" systemd
 cp "$DEB1" "$DEB2" "$ROOT/root/"
 say "made in $((SECONDS - started)) s"
 
@@ -144,13 +143,12 @@ say "boot it"
 boot_container --directory="$ROOT"
 
 # What is on the machine before the package: compared with what is left after the purge.
-# Changed by anything that runs (apt's and dpkg's own records, logs, systemd's state, man-db's
-# index, which its trigger rebuilds), not by a package's files: left out.
+# Changed by anything that runs (apt's and dpkg's own records, logs, systemd's state), not
+# by a package's files: left out.
 snapshot() {
 	in_ct find /etc /usr /opt /srv /var/lib /var/cache /var/spool -xdev \
 		-not -path '/var/lib/dpkg/*' -not -path '/var/lib/apt/*' -not -path '/var/cache/apt/*' \
 		-not -path '/var/cache/debconf/*' -not -path '/var/cache/ldconfig/*' \
-		-not -path '/var/cache/man/*' \
 		-not -path '/var/lib/systemd/*' -not -name ld.so.cache -print | sort
 	in_ct cat /etc/passwd /etc/group /etc/shadow /etc/gshadow
 	in_ct find /var/lib/systemd -xdev -path '*deb-systemd*' -print
@@ -435,6 +433,13 @@ mkdir "$ROOT/root/source"
 git -C "$WORK/v1/hello-server" archive HEAD debian/tests debian/changelog |
 	tar -x -C "$ROOT/root/source"
 cp "$DEB1" "$ROOT/root/"
+# Installed only now: the package was tested above in minbase with systemd alone (no procps,
+# for instance, which autopkgtest needs).
+in_ct sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends autopkgtest' \
+	>"$WORK/apt.log" 2>&1 || {
+	cat "$WORK/apt.log"
+	fail "apt-get install autopkgtest failed in the container"
+}
 rc=0
 in_ct autopkgtest --summary-file=/root/autopkgtest.summary \
 	--ignore-restrictions=isolation-container \
