@@ -22,9 +22,10 @@ source tests/common/await.sh
 
 readonly PORT=2323
 readonly GREETING=$'Hello World!\r\n'
-readonly LINE1_SECS=2400 # install, build, serve: bounds a hang; a run takes minutes
-readonly LINE2_SECS=2400
-readonly USER_SECS=2400
+# Every step of the lines prints as it goes (apt a line per package, meson a line per target,
+# meson test a line per test): a step that prints nothing for STALL_SECS is hung, however slow
+# the machine. No step has a budget for the whole of it.
+readonly STALL_SECS=600
 
 say() { printf '== [%4ds] %s\n' "$SECONDS" "$*"; }
 fail() {
@@ -33,7 +34,7 @@ fail() {
 }
 
 [[ $(id -u) -eq 0 ]] || fail "needs root (debootstrap, systemd-nspawn)"
-for cmd in debootstrap systemd-nspawn git timeout pidwait; do
+for cmd in debootstrap systemd-nspawn git pgrep pidwait; do
 	command -v "$cmd" >/dev/null || fail "no $cmd (packages debootstrap, systemd-container, git, coreutils, procps)"
 done
 
@@ -44,6 +45,8 @@ line1_pid=
 cleanup() {
 	local rc=$?
 	if [[ -n $line1_pid ]] && kill -0 "$line1_pid" 2>/dev/null; then
+		# systemd-nspawn first (in_root then returns), then the subshell running in_root.
+		pkill -TERM -P "$line1_pid" 2>/dev/null || true
 		kill -TERM "$line1_pid" 2>/dev/null || true
 		wait "$line1_pid" 2>/dev/null || true
 	fi
@@ -70,14 +73,37 @@ quick_start() {
 		inside { print }' "$1"
 }
 
-# in_root SECS USER DIR COMMAND: in the root, as USER, in DIR, bash -c COMMAND, with the host's
-# network, for at most SECS. No boot; a stub init is pid 1 (a pid 1 without a handler would
-# ignore the SIGINT that stands for Ctrl-C) and reaps orphans, as on a machine.
+# in_root STALL USER DIR COMMAND: in the root, as USER, in DIR, bash -c COMMAND, with the host's
+# network; its output and errors to stdout, line by line. When COMMAND prints nothing for STALL
+# s, it is ended and in_root returns 124 (saying so on stderr). No boot; a stub init is pid 1 (a
+# pid 1 without a handler would ignore the SIGINT that stands for Ctrl-C) and reaps orphans, as
+# on a machine.
 in_root() {
-	timeout "$1" systemd-nspawn --quiet --keep-unit --register=no --directory="$root" --pipe \
-		--as-pid2 \
-		--user="$2" --chdir="$3" --setenv=DEBIAN_FRONTEND=noninteractive \
-		bash -c "$4" </dev/null
+	local stall=$1 fd pid line st=0
+	exec {fd}< <(exec systemd-nspawn --quiet --keep-unit --register=no --directory="$root" \
+		--pipe --as-pid2 --user="$2" --chdir="$3" --setenv=DEBIAN_FRONTEND=noninteractive \
+		bash -c "$4" </dev/null 2>&1)
+	pid=$!
+	for (( ; ; )); do
+		IFS= read -r -t "$stall" -u "$fd" line || st=$?
+		((st == 0)) || break
+		printf '%s\n' "$line"
+	done
+	# A stall: read timed out (a status above 128); on SIGTERM systemd-nspawn kills the
+	# container (its --kill-signal is SIGKILL without -b).
+	if ((st > 128)); then
+		kill -TERM "$pid" 2>/dev/null || true
+		exec {fd}<&-
+		wait "$pid" 2>/dev/null || true
+		printf 'newcomer: no output for %d s from: %s\n' "$stall" "$4" >&2
+		return 124
+	fi
+	# At the end, read fails with what is left of an unterminated last line.
+	[[ -z $line ]] || printf '%s\n' "$line"
+	exec {fd}<&-
+	st=0
+	wait "$pid" || st=$?
+	return "$st"
 }
 
 # The processes below PID, one per line, depth first.
@@ -109,10 +135,12 @@ say "line 1: ${lines[0]}"
 say "line 2: ${lines[1]}"
 
 # --- line 1, in the background: it ends where the daemon runs in the foreground.
-in_root "$LINE1_SECS" root /root/hello-server "${lines[0]}" >"$work/line1.log" 2>&1 &
+in_root "$STALL_SECS" root /root/hello-server "${lines[0]}" >"$work/line1.log" 2>&1 &
 line1_pid=$!
-await_line "$work/line1.log" "$LINE1_SECS" "$line1_pid" -E -- "started; listening on .*:$PORT" ||
-	fail "the first line did not start the daemon on port $PORT"
+# Each round waits STALL_SECS for the line; while line 1 runs, it prints or in_root ends it.
+until await_line "$work/line1.log" "$STALL_SECS" "$line1_pid" -E -- "started; listening on .*:$PORT"; do
+	running "$line1_pid" || fail "the first line did not start the daemon on port $PORT"
+done
 say "the daemon is listening: $(grep -m 1 -E 'started; listening on' "$work/line1.log")"
 
 exec 3<>"/dev/tcp/127.0.0.1/$PORT" || fail "cannot connect to 127.0.0.1:$PORT"
@@ -121,7 +149,8 @@ exec 3<&-
 want=$(printf '%s' "$GREETING" | od -An -c | tr -s ' ')
 [[ $got == "$want" ]] || fail "greeting: got [$got], want [$want]"
 say "greeting: exactly [$want]"
-await_line "$work/line1.log" 60 "$line1_pid" -E -- "127\.0\.0\.1 port [0-9]+: sent 14 bytes" ||
+# One line for one connection: nothing to see progress by, so one bound, a generous one.
+await_line "$work/line1.log" "$STALL_SECS" "$line1_pid" -E -- "127\.0\.0\.1 port [0-9]+: sent 14 bytes" ||
 	fail "the daemon logged no line for the connection"
 say "logged: $(grep -m 1 -E 'sent 14 bytes' "$work/line1.log")"
 
@@ -140,7 +169,7 @@ say "line 1: greeting received, Ctrl-C ended it, exit 0"
 
 # --- line 2: the test suites.
 st=0
-in_root "$LINE2_SECS" root /root/hello-server "${lines[1]}" >"$work/line2.log" 2>&1 || st=$?
+in_root "$STALL_SECS" root /root/hello-server "${lines[1]}" >"$work/line2.log" 2>&1 || st=$?
 grep -E '^ *[0-9]+/[0-9]+ ' "$work/line2.log" || true
 sed -n '/^Ok:/,/^Timeout:/p' "$work/line2.log"
 if ((st != 0)); then
@@ -152,14 +181,14 @@ grep -qE '^(Fail|Timeout|Unexpected Pass): *[1-9]' "$work/line2.log" &&
 say "line 2: the test line passed as root in /root/hello-server"
 
 # --- an ordinary user, home 0700, checkout in a directory with a space: the test line.
-in_root 60 root / 'useradd --create-home --shell /bin/bash newcomer && chmod 0700 /home/newcomer'
+in_root "$STALL_SECS" root / 'useradd --create-home --shell /bin/bash newcomer && chmod 0700 /home/newcomer'
 userdir="/home/newcomer/my projects/hello-server"
 git clone --quiet --no-checkout "$repo" "$root$userdir"
 git -C "$root$userdir" checkout --quiet -B newcomer "$head"
 uid=$(stat -c %u "$root/home/newcomer")
 chown -R "$uid:$uid" "$root/home/newcomer/my projects"
 st=0
-in_root "$USER_SECS" newcomer "$userdir" "meson setup build && ${lines[1]}" >"$work/user.log" 2>&1 ||
+in_root "$STALL_SECS" newcomer "$userdir" "meson setup build && ${lines[1]}" >"$work/user.log" 2>&1 ||
 	st=$?
 grep -E '^ *[0-9]+/[0-9]+ ' "$work/user.log" || true
 sed -n '/^Ok:/,/^Timeout:/p' "$work/user.log"

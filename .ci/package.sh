@@ -69,7 +69,7 @@ trap 'exit 1' INT TERM HUP
 
 [[ $(id -u) -eq 0 ]] || fail "needs root (apt-get build-dep, debootstrap, a container)"
 for cmd in git apt-get dpkg-buildpackage lintian debootstrap systemd-nspawn systemd-analyze \
-	systemd-socket-activate systemd-escape nsenter pidwait pgrep timeout; do
+	systemd-socket-activate systemd-escape nsenter pidwait pgrep timeout setpriv; do
 	command -v "$cmd" >/dev/null ||
 		fail "no $cmd (packages dpkg-dev lintian debootstrap systemd-container util-linux procps git)"
 done

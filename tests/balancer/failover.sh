@@ -4,9 +4,10 @@
 # clients run too: its own veth pairs and 10.231.x.0/30 addresses. The test's addresses exist
 # only inside these namespaces, which have no default route: nothing can leave the machine, and
 # the host's own routing table is never touched. During a client run host 1 drops off
-# the network (its own interface goes down, as when a machine dies); HAProxy must mark it DOWN within its
-# check interval and clients must keep being greeted by host 2. The greetings lost in the switch
-# (only connections in flight to host 1 may be) are reported.
+# the network (its own interface goes down, as when a machine dies); HAProxy must mark it DOWN,
+# host 2 must stay UP, and the clients after that must be greeted by host 2; only connections in
+# flight to host 1 may be lost. How long HAProxy took is printed as a figure, not judged: its
+# checks are timers, and they slip as far as a loaded machine makes them.
 #
 # usage: failover.sh HELLO_SERVER HELLO_LOAD
 # Exit 0 pass, 1 fail, 77 skip (not root, no haproxy, no ip).
@@ -18,6 +19,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../common/await.sh"
 
 readonly CHECK_INTER_MS=100 FALL=2 RISE=2 TIMEOUT_CHECK_MS=300
 readonly TOTAL=4000 CONCURRENCY=8 SOURCES=8
+# hello-load's bound for one connection: a connection lost in the switch ends at HAProxy's
+# "timeout server" (10 s); none that goes on is cut short by a slow machine.
+readonly CONN_SECS=120
 
 say() { printf '== [%3ds] %s\n' "$SECONDS" "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
@@ -112,19 +116,23 @@ timeout 60 ip netns exec "$lb" haproxy -D -p "$work/haproxy.pid" -f "$work/hapro
 	fail "haproxy did not start: $(cat "$work/haproxy.out")"
 haproxy_pid=$(cat "$work/haproxy.pid")
 pids+=("$haproxy_pid")
-ip netns exec "$lb" "$LOAD" -p "$port" -n 1 -q >/dev/null ||
+ip netns exec "$lb" "$LOAD" -p "$port" -n 1 -t "$CONN_SECS" -q >/dev/null ||
 	fail "haproxy did not greet: $(tail -n 20 "$work/haproxy.log")"
 say "haproxy on 127.0.0.1:$port, hosts 10.231.1.2 and 10.231.2.2"
 
 # The run: host 1 drops off once it has served a share of it.
-ip netns exec "$lb" "$LOAD" -p "$port" -n "$TOTAL" -c "$CONCURRENCY" -S "$SOURCES" -t 5 >"$work/load.out" 2>&1 &
+ip netns exec "$lb" "$LOAD" -p "$port" -n "$TOTAL" -c "$CONCURRENCY" -S "$SOURCES" -t "$CONN_SECS" \
+	>"$work/load.out" 2>&1 &
 load=$!
 wait_lines "$work/host1.log" "${host_pid[1]}" $((TOTAL / 8)) ' via 10.231.1.1: sent'
 stop_ms=$(date +%s%3N)
 ip -n "hello-fo-$$-1" link set eth0 down
 say "host 1 is off the network"
+# HAProxy marks it DOWN after FALL failed checks: one event, its own timers; wait_lines' 60 s
+# is many times what they take.
 wait_lines "$work/haproxy.log" "$haproxy_pid" 1 "Server qotd/host1 is DOWN"
 down_ms=$(date +%s%3N)
+served2_at_down=$(grep -c ' via 10.231.2.1: sent' "$work/host2.log" || true)
 rc=0
 wait "$load" || rc=$?
 result=$(grep '^RESULT' "$work/load.out") || fail "no RESULT: $(cat "$work/load.out")"
@@ -134,15 +142,15 @@ served1=$(grep -c ' via 10.231.1.1: sent' "$work/host1.log" || true)
 served2=$(grep -c ' via 10.231.2.1: sent' "$work/host2.log" || true)
 after=$(awk -v t="$((down_ms - stop_ms))" 'BEGIN { print t }')
 say "$result"
-say "host 1 marked DOWN $after ms after it dropped (checks every $CHECK_INTER_MS ms, fall $FALL, timeout check $TIMEOUT_CHECK_MS ms)"
-say "greeted: $ok of $TOTAL (host 1 logged $served1, host 2 $served2); lost in the switch: $errors"
+# A figure: FALL failed checks take up to (inter + timeout check) * FALL on an idle machine.
+say "host 1 marked DOWN $after ms after it dropped (checks every $CHECK_INTER_MS ms, fall $FALL, timeout check $TIMEOUT_CHECK_MS ms: up to $(((CHECK_INTER_MS + TIMEOUT_CHECK_MS) * FALL)) ms on an idle machine)"
+say "greeted: $ok of $TOTAL (host 1 logged $served1, host 2 $served2, $((served2 - served2_at_down)) of them after DOWN); lost in the switch: $errors"
 
-# DOWN takes FALL failed checks, each at most inter + timeout check (plus HAProxy's spread).
-bound=$(((CHECK_INTER_MS + TIMEOUT_CHECK_MS) * (FALL + 1) + 500))
-((after <= bound)) || fail "host 1 marked DOWN after $after ms, more than $bound ms"
+! grep -F "Server qotd/host2 is DOWN" "$work/haproxy.log" || fail "HAProxy marked host 2 DOWN too"
 # Lost: at most the connections in flight to host 1 when it dropped.
 ((errors <= CONCURRENCY)) || fail "$errors greetings lost, more than the $CONCURRENCY in flight"
-((served2 > 0)) || fail "host 2 greeted nobody"
+# The clients after the switch: host 2 greeted them.
+((served2 > served2_at_down)) || fail "host 2 greeted no client after host 1 was marked DOWN"
 # Host 2 kept greeting after the switch: every connection after it went there.
 ((ok + errors == TOTAL)) || fail "load: $result"
 [[ $rc -eq 0 || $errors -gt 0 ]] || fail "hello-load failed: $(cat "$work/load.out")"

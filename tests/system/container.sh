@@ -11,6 +11,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../common/await.sh"
 
 NSPAWN='' INIT='' NOTIFY_READER=''
 
+# Every wait here fails on a stall, never on a budget for the whole of it: STALL_SECS without
+# progress (a new matching line of a journal or a log, a line on the booting container's
+# console). A wait for one event with nothing to see progress by (one reply, one unit started,
+# one exit) has STALL_SECS as its one bound: minutes, as a loaded machine may take long over any
+# step, and a hung one still fails.
+readonly STALL_SECS=300
+
 say() { printf '== [%3ds] %s\n' "$SECONDS" "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
@@ -59,14 +66,21 @@ pid_file() {
 
 # await_output SECS COUNT PATTERN COMMAND...: runs COMMAND, which prints a log and follows it
 # (tail -f, woken by inotify; journalctl -f, likewise), and blocks until COUNT lines of its
-# output match the extended regex PATTERN, COMMAND ends or SECS pass. Prints how many
-# matching lines it saw (at most COUNT). COMMAND cannot be a function.
+# output match the extended regex PATTERN, COMMAND ends, or SECS pass without a new matching
+# line. Prints how many matching lines it saw (at most COUNT). COMMAND cannot be a function.
 await_output() {
-	local secs=$1 count=$2 pattern=$3 fd follower
+	local secs=$1 count=$2 pattern=$3 fd follower line seen=0 since=$SECONDS
 	shift 3
-	exec {fd}< <(exec timeout "$secs" "$@" 2>/dev/null)
+	exec {fd}< <(exec "$@" 2>/dev/null)
 	follower=$!
-	grep -c -m "$count" -E -- "$pattern" <&"$fd" || true
+	# Lines that do not match are no progress: the clock restarts at a matching one only.
+	while ((seen < count)) && ((SECONDS - since < secs)) &&
+		IFS= read -r -t "$((secs - (SECONDS - since)))" -u "$fd" line; do
+		[[ $line =~ $pattern ]] || continue
+		((++seen))
+		since=$SECONDS
+	done
+	echo "$seen"
 	# Closing the pipe ends COMMAND: tail -f and journalctl -f watch their output for a hang-up.
 	# Killed instead, nsenter would leave its child in the container to whoever adopts it, and
 	# the container's shutdown waits until that one reaps it.
@@ -84,13 +98,14 @@ FOLLOW=(bash -c '
 	wait' follow)
 
 # await_journal DESCRIPTION COUNT PATTERN JOURNALCTL-ARGS...: blocks until the container's
-# journal (journalctl -f ARGS, from its start) has COUNT lines matching PATTERN, for at most 30 s.
+# journal (journalctl -f ARGS, from its start) has COUNT lines matching PATTERN; fails after
+# STALL_SECS without a new one.
 await_journal() {
 	local what=$1 count=$2 pattern=$3
 	shift 3
-	(($(await_output 30 "$count" "$pattern" nsenter -t "$INIT" -a \
+	(($(await_output "$STALL_SECS" "$count" "$pattern" nsenter -t "$INIT" -a \
 		journalctl --no-pager -f -n all -o cat "$@") >= count)) ||
-		fail "gave up waiting (30 s) for: $what"
+		fail "no new line for $STALL_SECS s while waiting for: $what"
 }
 
 # Power the container off (politely, then less so) and reap systemd-nspawn.
@@ -100,7 +115,7 @@ stop_container() {
 		if [[ -n $INIT ]] && kill -0 "$INIT" 2>/dev/null; then
 			timeout 30 nsenter -t "$INIT" -a systemctl poweroff --no-block >/dev/null 2>&1 || true
 		fi
-		wait_gone "$NSPAWN" 90 || true
+		wait_gone "$NSPAWN" "$STALL_SECS" || true
 	fi
 	if kill -0 "$NSPAWN" 2>/dev/null; then
 		echo "container did not power off; sending SIGTERM to systemd-nspawn" >&2
@@ -127,18 +142,19 @@ stop_notify_reader() {
 # READY=1 once that init has sent READY=1: systemd does when start-up has finished.
 # systemd-socket-activate listens there and, at the first message, hands the socket to a reader
 # that writes each message to notify.msg for as long as the container runs (later ones too, so
-# that systemd-nspawn never fails to send one); timeout bounds it should this script be killed.
+# that systemd-nspawn never fails to send one); it ends with this script should this script be
+# killed (setpriv --pdeathsig: systemd-socket-activate execs the reader, which keeps it).
 boot_container() {
-	local state
+	local state console
 	rm -f "$WORK/notify"
-	timeout 900 systemd-socket-activate --datagram --listen="$WORK/notify" -- bash -c '
+	setpriv --pdeathsig TERM systemd-socket-activate --datagram --listen="$WORK/notify" -- bash -c '
 		while msg=$(dd bs=4096 count=1 status=none <&3); do
 			printf "%s\n" "$msg"
 		done' >"$WORK/notify.msg" 2>"$WORK/notify.log" &
 	NOTIFY_READER=$!
 	pid_file reader "$NOTIFY_READER"
 	# It logs "Listening on" once the socket is bound.
-	(($(await_output 10 1 '^Listening on ' "${FOLLOW[@]}" "$WORK/notify.log" "$WORK/reader.pid") == 1)) ||
+	(($(await_output "$STALL_SECS" 1 '^Listening on ' "${FOLLOW[@]}" "$WORK/notify.log" "$WORK/reader.pid") == 1)) ||
 		fail "systemd-socket-activate did not listen on $WORK/notify: $(cat "$WORK/notify.log")"
 	NOTIFY_SOCKET=$WORK/notify systemd-nspawn --quiet --keep-unit --register=no \
 		--machine="hello-test-$$" --notify-ready=yes \
@@ -146,28 +162,33 @@ boot_container() {
 		-b systemd.firstboot=off </dev/null >>"$WORK/console.log" 2>&1 &
 	NSPAWN=$!
 	pid_file nspawn "$NSPAWN"
-	if (($(await_output 180 1 '^READY=1$' "${FOLLOW[@]}" "$WORK/notify.msg" "$WORK/nspawn.pid") != 1)); then
+	# Until READY=1 the boot shows its progress on the console (a line per unit started): it
+	# fails when the console has shown nothing new for STALL_SECS.
+	console=$(stat -c %s "$WORK/console.log" 2>/dev/null) || console=0
+	until (($(await_output "$STALL_SECS" 1 '^READY=1$' "${FOLLOW[@]}" "$WORK/notify.msg" "$WORK/nspawn.pid") == 1)); do
 		if ! kill -0 "$NSPAWN" 2>/dev/null; then
 			wait "$NSPAWN" 2>/dev/null || true
 			NSPAWN=''
 			fail "systemd-nspawn exited before the container was ready"
 		fi
-		fail "no READY=1 from the container in 180 s"
-	fi
+		(($(stat -c %s "$WORK/console.log") > console)) ||
+			fail "no READY=1 from the container, and nothing on its console for $STALL_SECS s"
+		console=$(stat -c %s "$WORK/console.log")
+	done
 	INIT=$(sed -n 's/^X_NSPAWN_LEADER_PID=\([1-9][0-9]*\)$/\1/p' "$WORK/notify.msg")
 	[[ -n $INIT ]] && kill -0 "$INIT" 2>/dev/null ||
 		fail "systemd-nspawn named no running init: $(cat "$WORK/notify.msg")"
-	# Start-up has finished: this returns at once, with the state.
-	state=$(timeout 180 nsenter -t "$INIT" -a systemctl is-system-running --wait) || true
+	# Start-up has finished: this returns at once, with the state (one answer: one bound).
+	state=$(timeout "$STALL_SECS" nsenter -t "$INIT" -a systemctl is-system-running --wait) || true
 	case $state in
 	running | degraded) say "container booted ($state), init pid $INIT" ;;
 	*) fail "the container did not finish booting: '$state'" ;;
 	esac
 }
 
-# greet HOST PORT OUT: one client; the greeting goes to OUT.
+# greet HOST PORT OUT: one client; the greeting goes to OUT. One reply, one bound.
 greet() {
-	timeout 15 bash -c 'exec 3<>"/dev/tcp/$1/$2" && cat <&3' greet "$1" "$2" >"$3"
+	timeout "$STALL_SECS" bash -c 'exec 3<>"/dev/tcp/$1/$2" && cat <&3' greet "$1" "$2" >"$3"
 }
 
 # expect_greeting HOST PORT FILE: a client gets exactly the content of FILE.

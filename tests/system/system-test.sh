@@ -44,14 +44,14 @@ MESSAGE_FILE=$SYSCONFDIR/hello-server/message
 
 [[ $(id -u) -eq 0 ]] || skip "needs root to boot a container"
 for cmd in systemd-nspawn nsenter systemd-analyze systemd-socket-activate systemd-detect-virt \
-	timeout tail pidwait; do
+	timeout tail pidwait setpriv; do
 	command -v "$cmd" >/dev/null || skip "no $cmd (package systemd-container / systemd / util-linux / procps)"
 done
 # Inside a container (CI's newcomer run is one), a container of our own may be impossible: no
 # cgroup to delegate, /proc or /sys read-only. Try the smallest one; if even that fails, this
 # machine cannot run the test, which is a skip. On a host, a failure stays a failure.
 if virt=$(systemd-detect-virt --container 2>/dev/null); then
-	probe=$(timeout 60 systemd-nspawn --quiet --keep-unit --register=no --directory=/ \
+	probe=$(timeout "$STALL_SECS" systemd-nspawn --quiet --keep-unit --register=no --directory=/ \
 		--volatile=yes --console=pipe true </dev/null 2>&1) ||
 		skip "this runs in a container ($virt) where systemd-nspawn cannot start another:" \
 			"$(tail -n 1 <<<"$probe")"
@@ -159,13 +159,14 @@ served_status() { in_ct systemctl show -P StatusText hello-server | grep -E '[1-
 # The one wait with no event to block on: the daemon sends STATUS= on a timer of its own (at
 # most once a second), and systemd tells a change of StatusText only to D-Bus subscribers,
 # through a bus broker the container need not have (CI installs none). So it asks about every
-# 0.1 s, at most 30 s, and between asks blocks on the daemon's exit (pidwait, woken by it),
-# which fails the wait at once.
+# 0.1 s, and between asks blocks on the daemon's exit (pidwait, woken by it), which fails the
+# wait at once. One event with no progress to see: one bound, STALL_SECS.
 daemon_pid=$(host_pid "$main_pid") || fail "no host pid for the daemon's pid $main_pid"
 printf '%s\n' "$daemon_pid" >"$WORK/daemon.pid"
-for ((i = 0; ; i++)); do
+for ((since = SECONDS; ; )); do
 	served_status && break
-	((i < 300)) || fail "gave up waiting (30 s) for: a STATUS= with served connections"
+	((SECONDS - since < STALL_SECS)) ||
+		fail "gave up waiting ($STALL_SECS s) for: a STATUS= with served connections"
 	st=0
 	timeout 0.1 pidwait -F "$WORK/daemon.pid" || st=$?
 	((st == 124)) || fail "the daemon exited while waiting for a STATUS= with served connections"
@@ -207,13 +208,12 @@ stream() {
 	done >"$WORK/stream$1.log"
 }
 # await_streams DESCRIPTION N: blocks until every loop has reported at least N clients,
-# following each loop's log as it grows; at most 30 s in all.
+# following each loop's log as it grows; fails when a loop reports no client for STALL_SECS.
 await_streams() {
-	local what=$1 want=$2 deadline=$((SECONDS + 30)) s left
+	local what=$1 want=$2 s
 	for ((s = 0; s < STREAMS; s++)); do
-		left=$((deadline - SECONDS))
-		((left > 0)) && (($(await_output "$left" "$want" '' tail -n +1 -f "$WORK/stream$s.log") >= want)) ||
-			fail "gave up waiting (30 s) for: $what"
+		(($(await_output "$STALL_SECS" "$want" '' tail -n +1 -f "$WORK/stream$s.log") >= want)) ||
+			fail "client loop $s reported no client for $STALL_SECS s while waiting for: $what"
 	done
 }
 for ((s = 0; s < STREAMS; s++)); do
@@ -237,7 +237,8 @@ done
 await_streams "$STREAM_MIN more clients in each loop after the reload" $((before + STREAM_MIN))
 touch "$WORK/stop"
 for pid in "${STREAM_PIDS[@]}"; do
-	wait_gone "$pid" 30 || fail "a client loop did not stop"
+	# A loop stops after its current client, bounded as greet bounds it.
+	wait_gone "$pid" "$STALL_SECS" || fail "a client loop did not stop"
 	wait "$pid" || true
 done
 STREAM_PIDS=()
@@ -258,9 +259,9 @@ say "$total clients across the reload, none failed"
 
 say "systemctl stop hello-server with a client still connected"
 exec 4<>"/dev/tcp/127.0.0.1/$PORT"
-IFS= read -r -t 15 line <&4 || fail "the held client got no greeting"
+IFS= read -r -t "$STALL_SECS" line <&4 || fail "the held client got no greeting"
 [[ $line == "$NEW_TEXT"$'\r' ]] || fail "the held client got '$line'"
-timeout 60 nsenter -t "$INIT" -a systemctl stop hello-server || fail "systemctl stop hello-server failed or hung"
+timeout "$STALL_SECS" nsenter -t "$INIT" -a systemctl stop hello-server || fail "systemctl stop hello-server failed or hung"
 exec 4<&-
 [[ $(in_ct systemctl is-active hello-server || true) == inactive ]] ||
 	fail "hello-server is not inactive after stop"
@@ -289,7 +290,10 @@ done
 mkdir -p "$STAGE/etc/systemd/system/hello-server.socket.d" "$STAGE$SYSCONFDIR/default"
 printf '[Socket]\nListenStream=\nListenStream=%s\n' "$ALT_PORT" \
 	>"$STAGE/etc/systemd/system/hello-server.socket.d/port.conf"
-printf 'HELLO_SERVER_OPTIONS="--max-per-source 1 --timeout 5"\n' >"$STAGE$SYSCONFDIR/default/hello-server"
+# The held client below must still be connected when the second one tries, however long that
+# takes: its connection may last --timeout seconds, as long as any wait here.
+printf 'HELLO_SERVER_OPTIONS="--max-per-source 1 --timeout %d"\n' "$STALL_SECS" \
+	>"$STAGE$SYSCONFDIR/default/hello-server"
 stop_container
 
 say "second boot: enabled units start by themselves"
@@ -304,7 +308,7 @@ expect_greeting 127.0.0.1 "$ALT_PORT" "$WORK/new"
 # --max-per-source 1 from SYSCONFDIR/default/hello-server: while one client is
 # connected, a second one from the same address is refused without a greeting.
 exec 4<>"/dev/tcp/127.0.0.1/$ALT_PORT"
-IFS= read -r -t 15 line <&4 || fail "the held client got no greeting"
+IFS= read -r -t "$STALL_SECS" line <&4 || fail "the held client got no greeting"
 greet 127.0.0.1 "$ALT_PORT" "$WORK/got" || true
 [[ ! -s $WORK/got ]] ||
 	fail "a second client was greeted: HELLO_SERVER_OPTIONS (--max-per-source 1) did not reach the daemon"
@@ -331,7 +335,7 @@ else
 	say "SKIP --quotes: no /usr/share/games/fortunes (install the Debian package fortunes-min)"
 fi
 
-timeout 60 nsenter -t "$INIT" -a systemctl stop hello-server.socket hello-server.service ||
+timeout "$STALL_SECS" nsenter -t "$INIT" -a systemctl stop hello-server.socket hello-server.service ||
 	fail "systemctl stop hello-server.socket hello-server failed"
 leftover=$(in_ct pgrep -a -f 'hello-server' || true)
 [[ -z $leftover ]] || fail "processes left after systemctl stop: $leftover"
