@@ -147,7 +147,7 @@ read_service_files(struct server *s, const struct privdrop *drop, char *err, siz
 	}
 	rc = load_message(s, err, errlen);
 	if (rc == 0 && s->opt->quotes != NULL)
-		rc = quotes_load(s->opt->quotes, &s->quotes, err, errlen);
+		rc = quotes_load_all(s->opt->quotes, s->opt->nquotes, &s->quotes, err, errlen);
 	if (switched && (seteuid(0) != 0 || setegid(0) != 0) && rc == 0)
 		rc = set_error(err, errlen, EX_OSERR,
 			"cannot become root again after reading files as %s: %s", drop->user,
@@ -205,22 +205,28 @@ warn_if_long(const struct message *m)
 }
 
 static void
-log_quotes(const struct server *s, const char *when)
+log_quotes(const struct server *s, bool reloaded)
 {
-	char shown[ESCAPE_MAX], summary[256];
+	const char *when = reloaded ? "SIGHUP: read again " : "";
+	char shown[512], summary[256];
+	const struct quotes *q = &s->quotes;
 
-	if (s->opt->quotes != NULL)
-		log_msg(LOG_INFO, "%squotes '%s': %s; %s", when,
-			escape_str(shown, sizeof(shown), s->opt->quotes),
-			quotes_summary(&s->quotes, summary, sizeof(summary)),
-			s->opt->random_quote ? "a random quote per connection"
-					     : "the quote of the day");
+	if (s->opt->quotes == NULL)
+		return;
+	quotes_paths_shown(s->opt->quotes, s->opt->nquotes, shown, sizeof(shown));
+	log_msg(LOG_INFO, "%squotes %s: %s; %s", when, shown,
+		quotes_summary(q, summary, sizeof(summary)),
+		s->opt->random_quote ? "a random quote per connection" : "the quote of the day");
+	if (q->passed_over > 0)
+		log_msg(LOG_WARNING, "%squotes: passed over %u %s: %s", reloaded ? "SIGHUP: " : "",
+			q->passed_over, q->passed_over == 1 ? "entry" : "entries",
+			q->passed_over_text);
 }
 
 static void
 log_start(const struct server *s, bool activated)
 {
-	char names[1024] = "";
+	char names[1024] = "", shown[ESCAPE_MAX];
 	size_t used = 0;
 
 	for (size_t i = 0; i < s->nlisteners && used < sizeof(names); i++) {
@@ -241,9 +247,13 @@ log_start(const struct server *s, bool activated)
 		log_msg(LOG_NOTICE,
 			"sockets from systemd: PORT, --listen and --backlog are ignored");
 	warn_if_long(&s->msg);
-	log_quotes(s, "");
-	if (geteuid() == 0 && s->opt->user == NULL) /* not when root is what --user asked for */
+	log_quotes(s, false);
+	/* The user in force: the last --user given, root included. */
+	if (geteuid() == 0 && s->opt->user == NULL)
 		log_msg(LOG_WARNING, "running as root: consider --user, or a systemd unit");
+	else if (geteuid() == 0)
+		log_msg(LOG_WARNING, "running as root (--user %s): consider an unprivileged --user",
+			escape_str(shown, sizeof(shown), s->opt->user));
 }
 
 static void reap_now(void *ctx);
@@ -743,13 +753,14 @@ reload_quotes(struct server *s)
 	int rc;
 
 	tzset(); /* a time zone changed in /etc/localtime moves the quotes' midnight */
-	if ((rc = quotes_load(s->opt->quotes, &fresh, err, sizeof(err))) != 0) {
+	if ((rc = quotes_load_all(s->opt->quotes, s->opt->nquotes, &fresh, err, sizeof(err))) !=
+		0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old quotes: %s", err);
 		return rc;
 	}
 	quotes_free(&s->quotes);
 	s->quotes = fresh;
-	log_quotes(s, "SIGHUP: read again ");
+	log_quotes(s, true);
 	return 0;
 }
 
