@@ -25,8 +25,8 @@ struct options {
 	const char *message_file; /* -M */
 	const char **quotes;      /* -Q: quote files or directories of them, nquotes, in order */
 	size_t nquotes;
-	bool random_quote;        /* --random: a random quote per client, not the day's */
-	int backlog;              /* 0: the system maximum */
+	bool random_quote; /* --random: a random quote per client, not the day's */
+	int backlog;       /* 0: the system maximum */
 	unsigned max_children;
 	unsigned max_per_source; /* 0: no limit */
 	unsigned timeout;        /* seconds */

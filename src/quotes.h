@@ -78,8 +78,7 @@ int quotes_seal(struct quotes_builder *b, struct quotes *q, char *err, size_t er
  * missing, unreadable, neither a file nor a directory; no quote file left), EX_DATAERR (too
  * large, no usable entry), EX_OSERR; the reason, naming the path, in err. On failure q is
  * untouched. */
-int quotes_load_all(const char *const *paths, size_t n, struct quotes *q, char *err,
-	size_t errlen);
+int quotes_load_all(const char *const *paths, size_t n, struct quotes *q, char *err, size_t errlen);
 /* quotes_load_all of one path. */
 int quotes_load(const char *path, struct quotes *q, char *err, size_t errlen);
 

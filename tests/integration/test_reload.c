@@ -223,8 +223,7 @@ START_TEST(bad_requests)
 	ck_assert_str_eq(err,
 		"hello-server: --reload takes no other option but --timeout: '2323'\n");
 	ck_assert_int_eq(run_daemon_once(with_option, err, sizeof(err), 0), EX_USAGE);
-	ck_assert_str_eq(err,
-		"hello-server: --reload takes no other option but --timeout: '-q'\n");
+	ck_assert_str_eq(err, "hello-server: --reload takes no other option but --timeout: '-q'\n");
 }
 END_TEST
 
