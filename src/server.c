@@ -35,6 +35,7 @@
 #include "proctitle.h"
 #include "quotes.h"
 #include "reload.h"
+#include "timezone.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -752,7 +753,10 @@ reload_quotes(struct server *s)
 	char err[512];
 	int rc;
 
-	tzset(); /* a time zone changed in /etc/localtime moves the quotes' midnight */
+	/* A time zone changed in /etc/localtime, or in the file TZ names, moves the quotes'
+	 * midnight. */
+	if (timezone_reread() != 0)
+		log_msg(LOG_WARNING, "SIGHUP: out of memory to read the time zone again");
 	if ((rc = quotes_load_all(s->opt->quotes, s->opt->nquotes, &fresh, err, sizeof(err))) !=
 		0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old quotes: %s", err);

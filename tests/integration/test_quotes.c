@@ -211,11 +211,12 @@ START_TEST(sighup_reads_a_changed_time_zone)
 {
 	char path[200], buf[512];
 
-	if (geteuid() != 0 || getenv("TZ") != NULL ||
-		access("/usr/share/zoneinfo/Pacific/Kiritimati", R_OK) != 0) {
-		puts("skipped sighup_reads_a_changed_time_zone: needs root, no TZ, and tzdata");
+	if (geteuid() != 0 || access("/usr/share/zoneinfo/Pacific/Kiritimati", R_OK) != 0) {
+		puts("skipped sighup_reads_a_changed_time_zone: needs root and tzdata");
 		return;
 	}
+	/* The daemon inherits our environment: without TZ, it reads /etc/localtime. */
+	ck_assert_int_eq(unsetenv("TZ"), 0);
 	if (unshare(CLONE_NEWNS) != 0 ||
 		mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 		!bind_zone("Pacific/Kiritimati")) {
@@ -235,6 +236,73 @@ START_TEST(sighup_reads_a_changed_time_zone)
 	daemon_wait_log(&d, "SIGHUP: read again quotes", 0);
 	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
 	expect_todays_in("Pacific/Pago_Pago", buf, 1000);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* A zone file's bytes, to be written where the test's TZ points. */
+static char *
+zone_file(const char *zone, size_t *len)
+{
+	char path[128];
+	char *data = malloc(1 << 20);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(data);
+	*len = fread(data, 1, 1 << 20, f);
+	ck_assert_uint_gt(*len, 0);
+	fclose(f);
+	return data;
+}
+
+static void
+write_zone(const char *zone)
+{
+	size_t len;
+	char *data = zone_file(zone, &len);
+
+	daemon_write_file(&d, "localtime", data, len);
+	free(data);
+}
+
+/* TZ names a zone file (":/etc/localtime", "/etc/localtime"; here one of the test's own, so no
+ * root is needed): SIGHUP reads the replaced file, though TZ's text did not change (glibc's
+ * tzset() alone would not). */
+static const char *const tz_forms[] = { ":", "" };
+
+START_TEST(sighup_reads_the_zone_file_tz_names)
+{
+	char path[200], tz[300], buf[512];
+	size_t at;
+
+	if (access("/usr/share/zoneinfo/Pacific/Kiritimati", R_OK) != 0) {
+		puts("skipped sighup_reads_the_zone_file_tz_names: needs tzdata");
+		return;
+	}
+	daemon_prepare(&d);
+	write_zone("Pacific/Kiritimati");
+	snprintf(tz, sizeof(tz), "%s%s/localtime", tz_forms[_i], d.dir);
+	ck_assert_int_eq(setenv("TZ", tz, 1), 0);
+	write_numbered(&d, "q", 1000, path, sizeof(path));
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", path, "-q", NULL };
+
+	daemon_start(&d, args);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays_in("Pacific/Kiritimati", buf, 1000);
+	write_zone("Pacific/Pago_Pago");
+	daemon_signal(&d, SIGHUP);
+	at = daemon_wait_log(&d, "SIGHUP: read again quotes", 0);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays_in("Pacific/Pago_Pago", buf, 1000);
+	/* And back, through the same TZ once more. */
+	write_zone("Pacific/Kiritimati");
+	daemon_signal(&d, SIGHUP);
+	daemon_wait_log(&d, "SIGHUP: read again quotes", at);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays_in("Pacific/Kiritimati", buf, 1000);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST
@@ -470,6 +538,8 @@ quotes_suite(void)
 	tcase_add_test(tc, random_quotes_differ);
 	tcase_add_test(tc, sighup_reads_the_quotes_again);
 	tcase_add_test(tc, sighup_reads_a_changed_time_zone);
+	tcase_add_loop_test(tc, sighup_reads_the_zone_file_tz_names, 0,
+		sizeof(tz_forms) / sizeof(tz_forms[0]));
 	tcase_add_test(tc, five_hundred_get_message_and_quote);
 	tcase_add_test(tc, refusals_name_the_path);
 	tcase_add_test(tc, a_large_collection_costs_a_child_nothing);
