@@ -188,6 +188,7 @@ open_signalfd(struct server *s, char *err, size_t errlen)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, RELOAD_REQUEST_SIGNAL);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return set_error(err, errlen, EX_OSERR, "sigprocmask: %s", strerror(errno));
 	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -913,6 +914,11 @@ handle_signals(struct server *s, int64_t now)
 	do {
 		n = read(s->sigfd, si, sizeof(si));
 		for (size_t i = 0; n > 0 && i < (size_t)n / sizeof(si[0]); i++) {
+			if ((int)si[i].ssi_signo == RELOAD_REQUEST_SIGNAL) {
+				hup = true;
+				reload_note_request(&waiters, &si[i]);
+				continue;
+			}
 			switch (si[i].ssi_signo) {
 			case SIGCHLD:
 				chld = true;
@@ -930,7 +936,10 @@ handle_signals(struct server *s, int64_t now)
 				break;
 			}
 		}
-	} while (n == (ssize_t)sizeof(si)); /* a short read took everything pending */
+		/* A short read took everything pending; real-time requests beyond the room for
+		 * their answers stay queued for the next round. */
+	} while (n == (ssize_t)sizeof(si) &&
+		reload_waiters_room(&waiters, sizeof(si) / sizeof(si[0])));
 	if (chld)
 		reap(s);
 	if (hup)
