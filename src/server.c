@@ -958,6 +958,7 @@ run_timers(struct server *s, int64_t now)
 	if (s->grace.n > 0)
 		recheck_waiting(s, now);
 	events_flush(&s->ev, now);
+	log_retry(now);
 	if (log_lost_syslog() + log_lost_stderr() != s->lost_shown)
 		s->status_dirty = true;
 	if (s->notify.fd >= 0 && s->status_dirty && now >= s->status_due)
@@ -985,6 +986,7 @@ next_deadline(const struct server *s, bool paused)
 		due = deadline_earliest(due, s->paused_until);
 	if (s->notify.fd >= 0 && s->status_dirty)
 		due = deadline_earliest(due, s->status_due);
+	due = deadline_earliest(due, log_due());
 	due = deadline_earliest(due, s->phase_deadline);
 	return deadline_earliest(due, pending_due(s->pending));
 }
@@ -1075,5 +1077,6 @@ server_run(struct server *s)
 	events_flush(&s->ev, INT64_MAX);
 	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", s->served,
 		s->served == 1 ? "connection" : "connections");
+	log_retry(INT64_MAX); /* a last try for the lines syslog has not taken yet */
 	return s->exit_code;
 }
