@@ -403,3 +403,14 @@ format_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s:%u", host, sockaddr_port((struct sockaddr *)&plain));
 }
+
+void
+srckey_from(const struct sockaddr *peer, struct srckey *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->bytes[0] = (uint8_t)peer->sa_family;
+	if (peer->sa_family == AF_INET)
+		memcpy(key->bytes + 1, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+	else
+		memcpy(key->bytes + 1, &((const struct sockaddr_in6 *)peer)->sin6_addr, 8);
+}

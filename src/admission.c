@@ -2,18 +2,17 @@
 
 #include <stdio.h>
 
+/* Children still logging after their client left do not count: only the connections whose
+ * client has not closed them (which costs a poll, so only at the cap). */
 static bool
-source_full(struct admission *a, const struct srckey *key)
+source_full(const struct admission *a, const struct srckey *key)
 {
-	if (a->max_per_source == 0 || children_of_source(a->children, key) < a->max_per_source)
-		return false;
-	a->reap(a->ctx);
-	return children_of_source(a->children, key) >= a->max_per_source &&
+	return a->max_per_source > 0 && children_of_source(a->children, key) >= a->max_per_source &&
 		children_open_of_source(a->children, key) >= a->max_per_source;
 }
 
 enum verdict
-admission_check(struct admission *a, const struct peer *p)
+admission_check(const struct admission *a, const struct peer *p)
 {
 	if (p->balancer_own)
 		return ADMIT;

@@ -1,5 +1,6 @@
 /* Whether a peer is served: the access lists and --max-per-source, asked about the real client
- * (the header's source when a balancer relayed it), never about the balancer. */
+ * (the header's source when a balancer relayed it), never about the balancer. A question only:
+ * the caller decides what to do about the answer. */
 #ifndef HELLO_ADMISSION_H
 #define HELLO_ADMISSION_H
 
@@ -10,23 +11,21 @@
 enum verdict {
 	ADMIT,
 	REFUSE_DENIED, /* --allow / --deny */
-	REFUSE_SOURCE, /* --max-per-source */
+	/* --max-per-source: the source's children are at the cap and their clients still there.
+	 * Children that have exited but are not reaped yet still count: the caller may reap and
+	 * ask again. */
+	REFUSE_SOURCE,
 };
 
 struct admission {
 	struct acl acl;
 	unsigned max_per_source; /* 0: no limit */
-	struct children *children;
-	/* Children that have exited but are not reaped yet still count, and so do children still
-	 * logging after their client left: at the cap, admission asks the master to reap, then
-	 * counts only the connections whose client has not closed them. */
-	void (*reap)(void *ctx);
-	void *ctx;
+	const struct children *children;
 };
 
 /* The balancer's own connections (health checks) are always admitted and count against no
  * source. */
-enum verdict admission_check(struct admission *a, const struct peer *p);
+enum verdict admission_check(const struct admission *a, const struct peer *p);
 
 /* The reason given in the refusal line, e.g. "denied by the access list". */
 const char *admission_reason(const struct admission *a, enum verdict v, char *buf, size_t len);

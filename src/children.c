@@ -43,17 +43,6 @@ struct children {
 	size_t nlinks;
 };
 
-void
-srckey_from(const struct sockaddr *peer, struct srckey *key)
-{
-	memset(key, 0, sizeof(*key));
-	key->bytes[0] = (uint8_t)peer->sa_family;
-	if (peer->sa_family == AF_INET)
-		memcpy(key->bytes + 1, &((const struct sockaddr_in *)peer)->sin_addr, 4);
-	else
-		memcpy(key->bytes + 1, &((const struct sockaddr_in6 *)peer)->sin6_addr, 8);
-}
-
 static size_t
 hash_pid(pid_t pid)
 {

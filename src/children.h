@@ -9,14 +9,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-/* A source: an IPv4 address, or the /64 an IPv6 address is in (one host commonly holds many
- * addresses of its /64, so counting by address would let it slip past the cap). */
-struct srckey {
-	uint8_t bytes[9]; /* family tag, then 4 (IPv4) or 8 (IPv6 /64) address bytes */
-};
-
-/* peer must already be unmapped (sockaddr_unmap): a mapped IPv4 peer counts as IPv4. */
-void srckey_from(const struct sockaddr *peer, struct srckey *key);
+#include "addr.h"
 
 struct children;
 

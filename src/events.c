@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <syslog.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "util.h"
 
@@ -43,7 +44,7 @@ events_note(struct events *ev, enum event kind, int64_t now, int priority, const
 void
 events_flush(struct events *ev, int64_t now)
 {
-	int64_t clock = now == INT64_MAX ? mono_ms() : now;
+	int64_t clock = now == EVENTS_FLUSH_ALL ? mono_ms() : now;
 
 	for (int i = 0; i < EV_COUNT; i++) {
 		int64_t since;
@@ -59,13 +60,9 @@ events_flush(struct events *ev, int64_t now)
 int64_t
 events_due(const struct events *ev)
 {
-	int64_t due = INT64_MAX;
+	int64_t due = DEADLINE_OFF;
 
-	for (int i = 0; i < EV_COUNT; i++) {
-		int64_t d = ratelimit_due(&ev->rl[i]);
-
-		if (d < due)
-			due = d;
-	}
+	for (int i = 0; i < EV_COUNT; i++)
+		due = deadline_earliest(due, ratelimit_due(&ev->rl[i]));
 	return due;
 }

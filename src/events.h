@@ -22,6 +22,7 @@ enum event {
 };
 
 #define EVENTS_INTERVAL_MS 10000
+#define EVENTS_FLUSH_ALL RATELIMIT_FLUSH_ALL
 
 struct events {
 	uint64_t count[EV_COUNT];
@@ -35,10 +36,10 @@ void events_note(struct events *ev, enum event kind, int64_t now, int priority, 
 	...) __attribute__((format(printf, 5, 6)));
 
 /* Logs the summary of every kind whose interval has ended with events counted in it;
- * now == INT64_MAX: of every kind with events counted (at exit). */
+ * now == EVENTS_FLUSH_ALL: of every kind with events counted (at exit). */
 void events_flush(struct events *ev, int64_t now);
 
-/* When events_flush next has work: for the master's poll timeout. */
+/* When events_flush next has work, or DEADLINE_OFF: for the master's poll timeout. */
 int64_t events_due(const struct events *ev);
 
 #endif

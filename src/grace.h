@@ -3,15 +3,16 @@
  * SYN; but a FIN that arrives while the child is inside a read() on that socket waits in the
  * socket's backlog until the read returns (longer if the child is preempted meanwhile), so the
  * new connection can be accepted before the old one shows as closed. The wait is short and
- * bounded in number: beyond GRACE_MAX waiting connections, refusals are immediate. */
+ * bounded in number: beyond GRACE_MAX waiting connections, refusals are immediate. The
+ * waiting connections' descriptors are grace's until grace_take_settled hands them back. */
 #ifndef HELLO_GRACE_H
 #define HELLO_GRACE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
+#include "admission.h"
 #include "peer.h"
 
 #define GRACE_MAX 64
@@ -28,13 +29,19 @@ struct grace {
 	size_t n;
 };
 
-/* false when full: the caller refuses at once. */
+/* Takes fd to wait; false when full: the caller refuses at once. */
 bool grace_add(struct grace *g, int fd, const struct peer *peer, int64_t now);
 
-/* The earliest due time, or INT64_MAX. */
+/* The earliest due time, or DEADLINE_OFF. */
 int64_t grace_due(const struct grace *g);
 
-/* Removes entry i, keeping the others in order. */
-void grace_remove(struct grace *g, size_t i);
+/* Takes out the next connection whose wait is over: its source has room again admission says
+ * (*room true), or its moment has passed, or the master is stopping (*room false: the caller
+ * asks once more, after reaping, before refusing). false when every one still waits. */
+bool grace_take_settled(struct grace *g, const struct admission *a, int64_t now, bool stopping,
+	struct grace_entry *out, bool *room);
+
+/* Closes every waiting connection (the master's teardown). */
+void grace_close_all(struct grace *g);
 
 #endif

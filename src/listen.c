@@ -207,3 +207,34 @@ listener_queued(int fd)
 		return 0;
 	return info.tcpi_unacked; /* for a listener: the accept queue's length */
 }
+
+int
+listener_accept(int fd, struct sockaddr_storage *peer)
+{
+	socklen_t len = sizeof(*peer);
+
+	return accept4(fd, (struct sockaddr *)peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+bool
+accept_error_is_transient(int error)
+{
+	switch (error) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	/* Linux reports pending network errors of the new connection through accept. */
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+	case ETIMEDOUT:
+	case ECONNRESET:
+		return true;
+	default:
+		return false;
+	}
+}

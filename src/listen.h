@@ -2,7 +2,9 @@
 #ifndef HELLO_LISTEN_H
 #define HELLO_LISTEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 
@@ -22,6 +24,13 @@ int listeners_inherit(unsigned count, struct listener **out, size_t *nout, char 
 	size_t errlen);
 
 void listeners_close(struct listener *l, size_t n);
+
+/* The one way a connection is taken from a listener: non-blocking and close-on-exec, its
+ * address in peer. The descriptor, or -1 with errno. */
+int listener_accept(int fd, struct sockaddr_storage *peer);
+
+/* An accept error that concerns only the connection it was about (the next may be fine). */
+bool accept_error_is_transient(int error);
 
 /* Connections waiting in a listener's accept queue (Linux reports it in TCP_INFO). */
 unsigned listener_queued(int fd);

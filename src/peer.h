@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "children.h"
 
 struct proxy_header;
 

@@ -15,12 +15,17 @@ struct pending_conn {
 	int fd;
 	int64_t deadline;
 	size_t have; /* header bytes read (and taken off the socket) so far */
+	bool ready;  /* poll said so: read it this round */
 	struct peer balancer;
 	uint8_t buf[PROXY_HEADER_MAX];
 };
 
 struct pending_set {
 	unsigned max, count;
+	/* Within a round of pending_next_end: the connections below cursor are still to be seen
+	 * (backwards, so that the slot finish() refills is one already seen). */
+	bool in_round;
+	unsigned cursor;
 	struct pending_conn *conn;
 };
 
@@ -68,6 +73,7 @@ pending_add(struct pending_set *set, int fd, const struct peer *p, int64_t deadl
 	c->fd = fd;
 	c->deadline = deadline;
 	c->have = 0;
+	c->ready = false;
 	c->balancer = *p;
 	return true;
 }
@@ -90,10 +96,16 @@ pending_pollset(const struct pending_set *set, struct pollfd *p)
 	return set->count;
 }
 
-/* Ends connection i: tells fn, and fills its slot with the last one. */
+void
+pending_ready(struct pending_set *set, size_t i)
+{
+	if (i < set->count)
+		set->conn[i].ready = true;
+}
+
+/* Ends connection i: fills in o, and its slot with the last one. */
 static void
-finish(struct pending_set *set, unsigned i, struct pending_outcome *o, int64_t now, pending_fn *fn,
-	void *ctx)
+finish(struct pending_set *set, unsigned i, struct pending_outcome *o)
 {
 	struct pending_conn *c = &set->conn[i];
 
@@ -108,7 +120,6 @@ finish(struct pending_set *set, unsigned i, struct pending_outcome *o, int64_t n
 	if (i != set->count - 1)
 		memcpy(c, &set->conn[set->count - 1], sizeof(*c));
 	set->count--;
-	fn(ctx, o, now);
 }
 
 /* Takes exactly n bytes already seen by MSG_PEEK: they are in the socket, so one read suffices
@@ -168,20 +179,38 @@ advance(struct pending_conn *c, struct pending_outcome *o)
 	return true;
 }
 
-void
-pending_dispatch(struct pending_set *set, const struct pollfd *p, size_t n, int64_t now,
-	pending_fn *fn, void *ctx)
+/* Whether connection c is done at now, o filled if so. */
+static bool
+ended(struct pending_conn *c, int64_t now, struct pending_outcome *o)
 {
-	/* Backwards, so that the slot finish() refills is one already seen. */
-	for (unsigned i = set->count; i-- > 0;) {
-		struct pending_outcome o = { .fd = -1 };
-		struct pending_conn *c = &set->conn[i];
+	*o = (struct pending_outcome){ .fd = -1 };
+	if (c->ready) {
+		c->ready = false;
+		if (advance(c, o))
+			return true;
+	}
+	if (!deadline_passed(c->deadline, now))
+		return false;
+	o->end = PENDING_SLOW;
+	return true;
+}
 
-		if (i < n && p[i].revents != 0 && advance(c, &o)) {
-			finish(set, i, &o, now, fn, ctx);
-		} else if (deadline_passed(c->deadline, now)) {
-			o.end = PENDING_SLOW;
-			finish(set, i, &o, now, fn, ctx);
+bool
+pending_next_end(struct pending_set *set, int64_t now, struct pending_outcome *o)
+{
+	unsigned i;
+
+	if (set == NULL)
+		return false;
+	i = set->in_round ? set->cursor : set->count;
+	while (i-- > 0) {
+		if (ended(&set->conn[i], now, o)) {
+			finish(set, i, o);
+			set->in_round = true;
+			set->cursor = i;
+			return true;
 		}
 	}
+	set->in_round = false;
+	return false;
 }

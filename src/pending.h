@@ -31,8 +31,6 @@ struct pending_outcome {
 	char shown[ESCAPE_MAX]; /* the first of them, escaped (not PENDING_HEADER) */
 };
 
-typedef void pending_fn(void *ctx, const struct pending_outcome *o, int64_t now);
-
 struct pending_set;
 
 /* Room for max connections at once; NULL when out of memory. */
@@ -50,13 +48,16 @@ bool pending_add(struct pending_set *set, int fd, const struct peer *p, int64_t 
 /* The earliest deadline, or DEADLINE_OFF. */
 int64_t pending_due(const struct pending_set *set);
 
-/* Fills one pollfd per connection, in order; returns how many. */
+/* Fills one pollfd per connection, connection i in p[i]; returns how many. */
 size_t pending_pollset(const struct pending_set *set, struct pollfd *p);
 
-/* Reads every connection whose pollfd (as pending_pollset filled n of them) has an event, and
- * ends every one whose deadline has passed; fn hears each that ends, and owns the descriptor of
- * a complete header. p may be NULL (n == 0) to end the late ones only. */
-void pending_dispatch(struct pending_set *set, const struct pollfd *p, size_t n, int64_t now,
-	pending_fn *fn, void *ctx);
+/* Connection i (as pending_pollset numbered them) has something to read. Mark every ready one
+ * before pending_next_end, which renumbers them. */
+void pending_ready(struct pending_set *set, size_t i);
+
+/* Ends the next connection that is done: a ready one whose read completes or breaks its
+ * header, or one whose deadline has passed; the caller owns the descriptor of a complete
+ * header. false when none is left this round (and for NULL). Each ready mark reads once. */
+bool pending_next_end(struct pending_set *set, int64_t now, struct pending_outcome *o);
 
 #endif

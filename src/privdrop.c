@@ -127,6 +127,29 @@ privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen)
 }
 
 int
+privdrop_assume(const struct privdrop *p, bool *switched, char *err, size_t errlen)
+{
+	*switched = false;
+	if (!p->wanted || geteuid() != 0 || p->uid == 0)
+		return 0;
+	if (setgroups(1, &p->gid) != 0 || setegid(p->gid) != 0 || seteuid(p->uid) != 0)
+		return set_error(err, errlen, EX_OSERR, "cannot read files as %s: %s", p->user,
+			strerror(errno));
+	*switched = true;
+	return 0;
+}
+
+int
+privdrop_restore(const struct privdrop *p, char *err, size_t errlen)
+{
+	if (seteuid(0) != 0 || setegid(0) != 0)
+		return set_error(err, errlen, EX_OSERR,
+			"cannot become root again after reading files as %s: %s", p->user,
+			strerror(errno));
+	return 0;
+}
+
+int
 privdrop_apply(const struct privdrop *p, char *err, size_t errlen)
 {
 	if (!p->wanted)

@@ -1,4 +1,5 @@
-/* --user: giving up root after binding, for good. */
+/* --user: reading the service's files as that user, then giving up root after binding, for
+ * good. */
 #ifndef HELLO_PRIVDROP_H
 #define HELLO_PRIVDROP_H
 
@@ -21,5 +22,13 @@ int privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t err
 
 /* setgroups, setgid, setuid; then checks that root cannot be regained. EX_OSERR on failure. */
 int privdrop_apply(const struct privdrop *p, char *err, size_t errlen);
+
+/* Reading files as the user before binding: the effective ids become the user's until
+ * privdrop_restore. *switched says whether they did (not without --user, not when not root,
+ * not when the user is root). EX_OSERR on failure. */
+int privdrop_assume(const struct privdrop *p, bool *switched, char *err, size_t errlen);
+
+/* Root again after privdrop_assume switched. EX_OSERR on failure. */
+int privdrop_restore(const struct privdrop *p, char *err, size_t errlen);
 
 #endif

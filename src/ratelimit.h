@@ -7,10 +7,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "deadline.h"
+
+/* A time after every window: what ratelimit_flush is given at exit. */
+#define RATELIMIT_FLUSH_ALL INT64_MAX
+
 struct ratelimit {
 	int64_t interval_ms;
 	int64_t window_start;
-	int64_t window_end; /* 0: no window open, the next event is told in full */
+	int64_t window_end; /* DEADLINE_OFF: no window open, the next event is told in full */
 	uint64_t suppressed;
 };
 
@@ -22,10 +27,10 @@ bool ratelimit_hit(struct ratelimit *rl, int64_t now);
 /* At or after the end of a window: returns the number of events counted in it (to be told as
  * one summary line; 0 means say nothing) and starts the next window only if there were any, so a
  * steady flood gives one line per interval and a quiet spell resets to telling the next in full.
- * now == INT64_MAX flushes whatever is counted (at exit). *since gets the window's start. */
+ * now == RATELIMIT_FLUSH_ALL flushes whatever is counted (at exit). *since gets the window's start. */
 uint64_t ratelimit_flush(struct ratelimit *rl, int64_t now, int64_t *since);
 
-/* When ratelimit_flush next has something to do, or INT64_MAX. */
+/* When ratelimit_flush next has something to do, or DEADLINE_OFF. */
 int64_t ratelimit_due(const struct ratelimit *rl);
 
 #endif

@@ -8,28 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "addrs.h"
 #include "children.h"
 #include "runner.h"
-
-static struct srckey
-key_of(const char *text)
-{
-	struct sockaddr_storage raw = { 0 }, plain;
-	struct srckey k;
-
-	if (inet_pton(AF_INET, text, &((struct sockaddr_in *)&raw)->sin_addr) == 1) {
-		raw.ss_family = AF_INET;
-	} else {
-		ck_assert_int_eq(inet_pton(AF_INET6, text,
-					 &((struct sockaddr_in6 *)&raw)->sin6_addr),
-			1);
-		raw.ss_family = AF_INET6;
-	}
-	sockaddr_unmap((struct sockaddr *)&raw, &plain);
-	srckey_from((struct sockaddr *)&plain, &k);
-	return k;
-}
 
 START_TEST(sources_by_address_and_prefix)
 {

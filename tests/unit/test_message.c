@@ -9,6 +9,7 @@
 
 #include "message.h"
 #include "runner.h"
+#include "scratch.h"
 
 static const struct {
 	const char *in;
@@ -76,36 +77,18 @@ START_TEST(size_limit_after_conversion)
 }
 END_TEST
 
-static char dir[64];
+static char dir[SCRATCH_DIR_MAX];
 
 static void
 make_dir(void)
 {
-	strcpy(dir, "/tmp/hello-message-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make(dir, "message");
 }
 
 static void
 remove_dir(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static const char *
-write_file(const char *name, const void *data, size_t len)
-{
-	static char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
+	scratch_remove(dir);
 }
 
 START_TEST(loads_files)
@@ -114,7 +97,7 @@ START_TEST(loads_files)
 	char err[256], path[300];
 	char *big = calloc(1, MESSAGE_MAX + 10);
 
-	ck_assert_int_eq(message_load_file(write_file("ok", "Good\nday\n", 9), &m, err,
+	ck_assert_int_eq(message_load_file(scratch_write(dir, "ok", "Good\nday\n", 9), &m, err,
 				 sizeof(err)),
 		0);
 	ck_assert_uint_eq(m.len, 11);
@@ -131,13 +114,15 @@ START_TEST(loads_files)
 	ck_assert_int_eq(message_load_file(path, &m, err, sizeof(err)), EX_NOINPUT);
 
 	memset(big, 'y', MESSAGE_MAX + 10);
-	ck_assert_int_eq(message_load_file(write_file("big", big, MESSAGE_MAX + 10), &m, err,
-				 sizeof(err)),
+	ck_assert_int_eq(message_load_file(scratch_write(dir, "big", big, MESSAGE_MAX + 10), &m,
+				 err, sizeof(err)),
 		EX_DATAERR);
 	ck_assert(strstr(err, "larger than") != NULL);
-	ck_assert_int_eq(message_load_file(write_file("empty", "", 0), &m, err, sizeof(err)),
+	ck_assert_int_eq(message_load_file(scratch_write(dir, "empty", "", 0), &m, err,
+				 sizeof(err)),
 		EX_DATAERR);
-	ck_assert_int_eq(message_load_file(write_file("nul", "a\0b", 3), &m, err, sizeof(err)),
+	ck_assert_int_eq(message_load_file(scratch_write(dir, "nul", "a\0b", 3), &m, err,
+				 sizeof(err)),
 		EX_DATAERR);
 	free(big);
 }
@@ -148,7 +133,7 @@ START_TEST(unreadable_file)
 {
 	struct message m;
 	char err[256];
-	const char *path = write_file("secret", "x", 1);
+	const char *path = scratch_write(dir, "secret", "x", 1);
 
 	if (geteuid() == 0)
 		return;

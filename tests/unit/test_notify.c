@@ -13,6 +13,7 @@
 #include "listen.h"
 #include "notify.h"
 #include "runner.h"
+#include "sinks.h"
 
 START_TEST(notify_addresses)
 {
@@ -39,41 +40,13 @@ START_TEST(notify_addresses)
 }
 END_TEST
 
-/* A receiving socket where systemd's would be: a path, or an abstract name ("@..."). */
-static int
-bind_receiver(const char *where)
-{
-	struct sockaddr_un a;
-	socklen_t len;
-	char err[256];
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(notify_parse_address(where, &a, &len, err, sizeof(err)), 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, len), 0);
-	return fd;
-}
-
-static void
-expect_datagram(int fd, const char *want)
-{
-	char buf[256];
-	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
-
-	ck_assert_int_gt(n, 0);
-	buf[n] = '\0';
-	ck_assert_str_eq(buf, want);
-}
-
 static void
 round_trip(const char *where)
 {
 	struct notifier n;
-	char err[256];
-	int rx = bind_receiver(where);
+	int rx = notify_receiver(where);
 
-	ck_assert_int_eq(setenv("NOTIFY_SOCKET", where, 1), 0);
-	ck_assert_int_eq(notify_open(&n, err, sizeof(err)), 0);
+	notifier_to(&n, where);
 	ck_assert_ptr_null(getenv("NOTIFY_SOCKET"));
 	ck_assert(notify_send(&n, "READY=1"));
 	ck_assert(notify_send(&n, "STATUS=3 children, 7 served, 0 refused"));

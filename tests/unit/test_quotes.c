@@ -14,6 +14,7 @@
 
 #include "quotes.h"
 #include "runner.h"
+#include "scratch.h"
 
 /* ---- the parser ------------------------------------------------------------------------ */
 
@@ -197,43 +198,18 @@ END_TEST
 
 /* ---- files and directories ------------------------------------------------------------- */
 
-static char dir[64];
+static char dir[SCRATCH_DIR_MAX];
 
 static void
 make_dir(void)
 {
-	strcpy(dir, "/tmp/hello-quotes-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make(dir, "quotes");
 }
 
 static void
 remove_dir(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static const char *
-path_of(const char *name)
-{
-	static char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
-
-static const char *
-write_file(const char *name, const void *data, size_t len)
-{
-	const char *path = path_of(name);
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
+	scratch_remove(dir);
 }
 
 static void
@@ -274,8 +250,8 @@ START_TEST(reads_one_file)
 	struct quotes q;
 	char err[256], summary[256];
 
-	ck_assert_int_eq(quotes_load(write_file("q", S("one\n%\ntwo\r\n%\n\a\n%\n")), &q, err,
-				 sizeof(err)),
+	ck_assert_int_eq(quotes_load(scratch_write(dir, "q", S("one\n%\ntwo\r\n%\n\a\n%\n")), &q,
+				 err, sizeof(err)),
 		0);
 	ck_assert_uint_eq(q.count, 2);
 	ck_assert_uint_eq(q.files, 1);
@@ -296,16 +272,16 @@ START_TEST(reads_a_directory_in_name_order)
 	struct quotes q;
 	char err[256], summary[256];
 
-	write_file("b", S("from b\n"));
-	write_file("B", S("from B\n"));
-	write_file("a", S("from a 1\n%\nfrom a 2\n"));
-	write_file(".hidden", S("hidden\n"));
-	write_file("a.dat", S("\0\0\0\2"));
-	write_file("a.u8", S("u8\n"));
-	ck_assert_int_eq(mkdir(path_of("sub"), 0700), 0);
-	write_file("sub/c", S("in sub\n"));
-	ck_assert_int_eq(mkfifo(path_of("fifo"), 0600), 0);
-	ck_assert_int_eq(symlink("a", path_of("link-to-a")), 0);
+	scratch_write(dir, "b", S("from b\n"));
+	scratch_write(dir, "B", S("from B\n"));
+	scratch_write(dir, "a", S("from a 1\n%\nfrom a 2\n"));
+	scratch_write(dir, ".hidden", S("hidden\n"));
+	scratch_write(dir, "a.dat", S("\0\0\0\2"));
+	scratch_write(dir, "a.u8", S("u8\n"));
+	ck_assert_int_eq(mkdir(scratch_path(dir, "sub"), 0700), 0);
+	scratch_write(dir, "sub/c", S("in sub\n"));
+	ck_assert_int_eq(mkfifo(scratch_path(dir, "fifo"), 0600), 0);
+	ck_assert_int_eq(symlink("a", scratch_path(dir, "link-to-a")), 0);
 	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), 0);
 	ck_assert_uint_eq(q.files, 4);
 	ck_assert_uint_eq(q.count, 6);
@@ -334,11 +310,11 @@ START_TEST(passes_over_what_cannot_be_read)
 	struct quotes q;
 	char err[512];
 
-	write_file("a", S("from a\n"));
+	scratch_write(dir, "a", S("from a\n"));
 	for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
-		write_file(leftovers[i], S("leftover\n"));
-	ck_assert_int_eq(symlink("nowhere", path_of("dangling")), 0);
-	ck_assert_int_eq(symlink("loop", path_of("loop")), 0);
+		scratch_write(dir, leftovers[i], S("leftover\n"));
+	ck_assert_int_eq(symlink("nowhere", scratch_path(dir, "dangling")), 0);
+	ck_assert_int_eq(symlink("loop", scratch_path(dir, "loop")), 0);
 	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), 0);
 	ck_assert_uint_eq(q.count, 1);
 	ck_assert_uint_eq(q.files, 1);
@@ -377,14 +353,14 @@ START_TEST(reads_several_paths_in_order)
 	struct quotes q;
 	char err[512];
 
-	snprintf(first, sizeof(first), "%s", write_file("z-first", S("first\n")));
-	ck_assert_int_eq(mkdir(path_of("sub"), 0700), 0);
-	ck_assert_int_eq(mkdir(path_of("empty"), 0700), 0);
-	snprintf(empty, sizeof(empty), "%s", path_of("empty"));
-	write_file("sub/b", S("sub b\n"));
-	write_file("sub/a", S("sub a\n"));
+	snprintf(first, sizeof(first), "%s", scratch_write(dir, "z-first", S("first\n")));
+	ck_assert_int_eq(mkdir(scratch_path(dir, "sub"), 0700), 0);
+	ck_assert_int_eq(mkdir(scratch_path(dir, "empty"), 0700), 0);
+	snprintf(empty, sizeof(empty), "%s", scratch_path(dir, "empty"));
+	scratch_write(dir, "sub/b", S("sub b\n"));
+	scratch_write(dir, "sub/a", S("sub a\n"));
 	paths[0] = first;
-	paths[1] = path_of("sub");
+	paths[1] = scratch_path(dir, "sub");
 	paths[2] = empty;
 	ck_assert_int_eq(quotes_load_all(paths, 3, &q, err, sizeof(err)), 0);
 	ck_assert_uint_eq(q.count, 3);
@@ -396,7 +372,7 @@ START_TEST(reads_several_paths_in_order)
 	ck_assert_msg(strstr(q.passed_over_text, "/empty' (holds no quote file)") != NULL, "%s",
 		q.passed_over_text);
 	quotes_free(&q);
-	ck_assert_int_eq(symlink("nowhere", path_of("empty/dangling")), 0);
+	ck_assert_int_eq(symlink("nowhere", scratch_path(dir, "empty/dangling")), 0);
 	paths[0] = empty;
 	ck_assert_int_eq(quotes_load_all(paths, 1, &q, err, sizeof(err)), EX_NOINPUT);
 	ck_assert_msg(strstr(err, "no quote file") != NULL &&
@@ -410,23 +386,24 @@ START_TEST(refuses_bad_paths)
 	struct quotes q = { .count = 42 };
 	char err[512];
 
-	ck_assert_int_eq(quotes_load(path_of("missing"), &q, err, sizeof(err)), EX_NOINPUT);
+	ck_assert_int_eq(quotes_load(scratch_path(dir, "missing"), &q, err, sizeof(err)),
+		EX_NOINPUT);
 	ck_assert(strstr(err, "missing") != NULL && strstr(err, "No such file") != NULL);
 	/* An empty directory, and one with nothing but strfile's index. */
 	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), EX_NOINPUT);
 	ck_assert(strstr(err, "holds no quote file") != NULL && strstr(err, dir) != NULL);
-	write_file("x.dat", S("\0\0\0\2"));
+	scratch_write(dir, "x.dat", S("\0\0\0\2"));
 	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), EX_NOINPUT);
 	/* A FIFO and devices: refused at once, nothing read. */
-	ck_assert_int_eq(mkfifo(path_of("fifo"), 0600), 0);
-	ck_assert_int_eq(quotes_load(path_of("fifo"), &q, err, sizeof(err)), EX_NOINPUT);
+	ck_assert_int_eq(mkfifo(scratch_path(dir, "fifo"), 0600), 0);
+	ck_assert_int_eq(quotes_load(scratch_path(dir, "fifo"), &q, err, sizeof(err)), EX_NOINPUT);
 	ck_assert(strstr(err, "neither a regular file nor a directory") != NULL);
 	ck_assert_int_eq(quotes_load("/dev/zero", &q, err, sizeof(err)), EX_NOINPUT);
 	ck_assert(strstr(err, "'/dev/zero'") != NULL);
 	ck_assert_int_eq(quotes_load("/dev/null", &q, err, sizeof(err)), EX_NOINPUT);
 	/* A symbolic link loop, given and inside the directory. */
-	ck_assert_int_eq(symlink("loop", path_of("loop")), 0);
-	ck_assert_int_eq(quotes_load(path_of("loop"), &q, err, sizeof(err)), EX_NOINPUT);
+	ck_assert_int_eq(symlink("loop", scratch_path(dir, "loop")), 0);
+	ck_assert_int_eq(quotes_load(scratch_path(dir, "loop"), &q, err, sizeof(err)), EX_NOINPUT);
 	ck_assert(strstr(err, "Too many levels of symbolic links") != NULL);
 	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), EX_NOINPUT);
 	ck_assert(strstr(err, "/loop'") != NULL);
@@ -439,12 +416,12 @@ START_TEST(refuses_a_file_over_the_cap)
 {
 	struct quotes q;
 	char err[512];
-	int fd = open(path_of("huge"), O_WRONLY | O_CREAT, 0600);
+	int fd = open(scratch_path(dir, "huge"), O_WRONLY | O_CREAT, 0600);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, (off_t)QUOTES_FILE_MAX + 1), 0);
 	close(fd);
-	ck_assert_int_eq(quotes_load(path_of("huge"), &q, err, sizeof(err)), EX_DATAERR);
+	ck_assert_int_eq(quotes_load(scratch_path(dir, "huge"), &q, err, sizeof(err)), EX_DATAERR);
 	ck_assert(strstr(err, "larger than") != NULL && strstr(err, "huge") != NULL);
 }
 END_TEST
@@ -462,12 +439,13 @@ START_TEST(crlf_file_gets_a_hint)
 		memcpy(big + n, "quote\r\n%\r\n", 10);
 		n += 10;
 	}
-	ck_assert_int_eq(quotes_load(write_file("crlf", big, n), &q, err, sizeof(err)), EX_DATAERR);
+	ck_assert_int_eq(quotes_load(scratch_write(dir, "crlf", big, n), &q, err, sizeof(err)),
+		EX_DATAERR);
 	ck_assert_msg(strstr(err,
 			      "no usable quote; skipped 1: 1 over 512 bytes; 100 lines of '%' "
 			      "with CRLF, not separators") != NULL,
 		"%s", err);
-	ck_assert_int_eq(quotes_load(write_file("crlf", S("a\r\n%\r\nb\r\n")), &q, err,
+	ck_assert_int_eq(quotes_load(scratch_write(dir, "crlf", S("a\r\n%\r\nb\r\n")), &q, err,
 				 sizeof(err)),
 		0);
 	ck_assert_str_eq(quotes_summary(&q, summary, sizeof(summary)),
@@ -483,11 +461,12 @@ START_TEST(refuses_files_with_nothing_usable)
 	struct quotes q;
 	char err[512];
 
-	ck_assert_int_eq(quotes_load(write_file("latin1", S("caf\xe9\n%\nna\xefve\n")), &q, err,
-				 sizeof(err)),
+	ck_assert_int_eq(quotes_load(scratch_write(dir, "latin1", S("caf\xe9\n%\nna\xefve\n")), &q,
+				 err, sizeof(err)),
 		EX_DATAERR);
 	ck_assert(strstr(err, "no usable quote") != NULL && strstr(err, "latin1") != NULL);
-	ck_assert_int_eq(quotes_load(write_file("empty", "", 0), &q, err, sizeof(err)), EX_DATAERR);
+	ck_assert_int_eq(quotes_load(scratch_write(dir, "empty", "", 0), &q, err, sizeof(err)),
+		EX_DATAERR);
 }
 END_TEST
 
@@ -496,7 +475,7 @@ START_TEST(unreadable_file)
 {
 	struct quotes q;
 	char err[512];
-	const char *path = write_file("secret", S("x\n"));
+	const char *path = scratch_write(dir, "secret", S("x\n"));
 
 	if (geteuid() == 0)
 		return;
@@ -506,7 +485,7 @@ START_TEST(unreadable_file)
 	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), EX_NOINPUT);
 	ck_assert(strstr(err, "secret' (Permission denied)") != NULL);
 	/* Beside a readable one, it is passed over. */
-	write_file("readable", S("y\n"));
+	scratch_write(dir, "readable", S("y\n"));
 	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), 0);
 	ck_assert_uint_eq(q.count, 1);
 	ck_assert(strstr(q.passed_over_text, "secret' (Permission denied)") != NULL);

@@ -1,0 +1,124 @@
+/* What the master tells about itself: STATUS= at most once a second while something changed,
+ * its words with and without --proxy-from, and the SIGUSR1 line. */
+#include <check.h>
+#include <stdio.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "deadline.h"
+#include "runner.h"
+#include "scratch.h"
+#include "sinks.h"
+#include "status.h"
+
+static char dir[SCRATCH_DIR_MAX];
+static int rx, logs;
+static struct notifier n;
+static struct status st;
+
+static void
+setup(void)
+{
+	char where[64];
+
+	scratch_make(dir, "status");
+	logs = log_receiver(scratch_path(dir, "log"));
+	snprintf(where, sizeof(where), "@hello-status-%d", (int)getpid());
+	rx = notify_receiver(where);
+	notifier_to(&n, where);
+	status_init(&st, 1000);
+}
+
+static void
+teardown(void)
+{
+	notify_close(&n);
+	close(rx);
+	close(logs);
+	scratch_remove(dir);
+}
+
+START_TEST(sent_when_changed_at_most_once_a_second)
+{
+	struct status_census c = { 2, false, 0 };
+
+	ck_assert_int_eq(status_due(&st, &n), DEADLINE_OFF);
+	status_served(&st, false);
+	status_served(&st, false);
+	status_tick(&st, &n, &c, 5000);
+	expect_datagram(rx, "STATUS=2 children, 2 served, 0 refused");
+	ck_assert_int_eq(status_due(&st, &n), DEADLINE_OFF); /* nothing changed since */
+	events_note(&st.ev, EV_SOURCE, 5100, LOG_DEBUG, "refused");
+	status_changed(&st);
+	c.children = 1;
+	ck_assert_int_eq(status_due(&st, &n), 6000);
+	status_tick(&st, &n, &c, 5999);
+	expect_no_datagram(rx);
+	status_tick(&st, &n, &c, 6000);
+	expect_datagram(rx, "STATUS=1 child, 2 served, 1 refused");
+}
+END_TEST
+
+START_TEST(balancer_counters_with_proxy)
+{
+	struct status_census c = { 0, true, 1 };
+
+	status_served(&st, true);
+	events_note(&st.ev, EV_PROXY_BAD, 10, LOG_DEBUG, "bad");
+	events_note(&st.ev, EV_PROXY_SLOW, 10, LOG_DEBUG, "slow");
+	status_tick(&st, &n, &c, 100);
+	expect_datagram(rx,
+		"STATUS=0 children, 1 served, 0 refused, 1 balancer checks, 2 bad PROXY headers");
+}
+END_TEST
+
+START_TEST(nothing_sent_outside_systemd)
+{
+	struct notifier none = { .fd = -1 };
+	struct status_census c = { 0, false, 0 };
+
+	status_served(&st, false);
+	ck_assert_int_eq(status_due(&st, &none), DEADLINE_OFF);
+	status_tick(&st, &none, &c, 5000);
+	expect_no_datagram(rx);
+}
+END_TEST
+
+START_TEST(the_sigusr1_line)
+{
+	struct status_census c = { 3, true, 2 };
+
+	status_served(&st, false);
+	events_note(&st.ev, EV_DENIED, 10, LOG_DEBUG, "denied");
+	expect_log(logs, "denied");
+	status_log(&st, &c, 4500);
+	expect_log(logs,
+		"status: 3 children, 1 served, refused 0 by --max-per-source and 1 by the "
+		"access list, --max-children reached 0 times, 0 accept failures, 0 fork "
+		"failures; up 3 s;");
+	expect_log(logs, "status: 2 PROXY headers pending, 0 balancer checks greeted;");
+	status_log_exit(&st);
+	expect_log(logs, "exiting after 1 connection");
+}
+END_TEST
+
+static Suite *
+status_suite(void)
+{
+	Suite *s = suite_create("status");
+	TCase *tc = tcase_create("status");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, sent_when_changed_at_most_once_a_second);
+	tcase_add_test(tc, balancer_counters_with_proxy);
+	tcase_add_test(tc, nothing_sent_outside_systemd);
+	tcase_add_test(tc, the_sigusr1_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return run_suite(status_suite());
+}
