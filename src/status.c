@@ -19,9 +19,11 @@ status_init(struct status *st, int64_t now)
 void
 status_served(struct status *st, bool balancer_own)
 {
-	st->served++;
+	/* A balancer's health check is no client: counted apart, so that "served" means clients. */
 	if (balancer_own)
 		st->balancer_own++;
+	else
+		st->served++;
 	st->dirty = true;
 }
 
@@ -127,6 +129,11 @@ void
 status_log_exit(struct status *st)
 {
 	events_flush(&st->ev, EVENTS_FLUSH_ALL);
-	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", st->served,
-		st->served == 1 ? "connection" : "connections");
+	if (st->balancer_own > 0)
+		log_msg(LOG_INFO, "exiting after %" PRIu64 " %s and %" PRIu64 " balancer %s",
+			st->served, st->served == 1 ? "connection" : "connections",
+			st->balancer_own, st->balancer_own == 1 ? "check" : "checks");
+	else
+		log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", st->served,
+			st->served == 1 ? "connection" : "connections");
 }

@@ -12,8 +12,8 @@
 
 struct status {
 	/* First: next to the master's other fields written per connection (master.h). */
-	uint64_t served;
-	uint64_t balancer_own; /* the balancers' own connections (health checks) greeted */
+	uint64_t served;       /* clients greeted: a child forked for each */
+	uint64_t balancer_own; /* the balancers' own connections (health checks) greeted, apart */
 	bool dirty;            /* changed since the last STATUS= */
 	int64_t due;           /* no STATUS= before then */
 	uint64_t lost_shown;   /* log lines lost, as last sent in STATUS= */

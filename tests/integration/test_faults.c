@@ -782,7 +782,8 @@ START_TEST(usage_errors_say_what_is_wrong)
 }
 END_TEST
 
-/* A numeric uid that exists is a user, as for chown(1); -u root is no reason for a warning. */
+/* A numeric uid that exists is a user, as for chown(1). -u root runs as root, and the warning
+ * says so, naming the --user in force (issue 19: the warnings follow the value in force). */
 START_TEST(numeric_user_and_explicit_root)
 {
 	const char *const numeric[] = { "-l", "127.0.0.1:0", "-u", "65534", NULL };
@@ -792,7 +793,7 @@ START_TEST(numeric_user_and_explicit_root)
 	daemon_cleanup(&d);
 	daemon_start(&d, root);
 	ck_assert_int_eq(daemon_stop(&d), 0);
-	ck_assert_msg(strstr(d.log, "running as root") == NULL, "%s", d.log);
+	ck_assert_msg(strstr(d.log, "running as root (--user root)") != NULL, "%s", d.log);
 }
 END_TEST
 
