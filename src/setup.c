@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "descriptors.h"
 #include "escape.h"
 #include "log.h"
 #include "master.h"
@@ -109,31 +110,40 @@ log_start(const struct server *s, bool activated)
 }
 
 /* The master holds a descriptor for each child with --max-per-source, and for each pending
- * header; counted once everything else it keeps is open. */
-static void
-limit_to_descriptors(struct server *s)
+ * header and waiting client; counted once everything else it keeps is open. A limit that
+ * leaves no room for even one connection would start a daemon that never serves: every accept
+ * would fail with EMFILE, and clients wait in the backlog for good. */
+static int
+limit_to_descriptors(struct server *s, char *err, size_t errlen)
 {
 	const struct options *o = s->opt;
-	unsigned room = o->max_children;
+	bool held = o->max_per_source > 0 || s->pending != NULL;
+	struct descriptor_budget b;
 
 	s->max_children = s->max_pending = o->max_children;
-	if (o->max_per_source > 0 || s->pending != NULL)
-		room = children_reserve_descriptors(o->max_children);
-	if (room >= o->max_children)
-		return;
+	descriptors_reserve(held ? o->max_children : 1, &b);
+	if (b.room == 0)
+		return set_error(err, errlen, EX_CONFIG,
+			"the descriptor limit %lu leaves no room for a connection: the master keeps "
+			"%u open and needs %d more for its own work and one per connection; at least "
+			"%lu serves one (ulimit -n, or LimitNOFILE=)",
+			b.limit, b.in_use, DESCRIPTOR_SLACK, b.least);
+	if (!held || b.room >= o->max_children)
+		return 0;
 	if (o->max_per_source > 0) {
-		s->max_children = s->max_pending = room;
+		s->max_children = s->max_pending = b.room;
 		log_msg(LOG_WARNING,
-			"the descriptor limit leaves room for %u children, below --max-children %u: "
+			"the descriptor limit %lu leaves room for %u %s, below --max-children %u: "
 			"beyond that, connections wait in the backlog",
-			room, o->max_children);
+			b.limit, b.room, b.room == 1 ? "child" : "children", o->max_children);
 	} else {
-		s->max_pending = room;
+		s->max_pending = b.room;
 		log_msg(LOG_WARNING,
-			"the descriptor limit leaves room for %u pending PROXY headers, below "
+			"the descriptor limit %lu leaves room for %u pending PROXY %s, below "
 			"--max-children %u: beyond that, connections wait in the backlog",
-			room, o->max_children);
+			b.limit, b.room, b.room == 1 ? "header" : "headers", o->max_children);
 	}
+	return 0;
 }
 
 /* What does not depend on the outside world: the tables sized by the options. */
@@ -194,9 +204,10 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (rc != 0)
 		log_msg(LOG_WARNING, "not notifying systemd: %s", why);
 	status_init(&s->status, mono_ms());
+	if ((rc = limit_to_descriptors(s, err, errlen)) != 0)
+		return rc;
 	proctitle_set("master");
 	log_start(s, activated);
-	limit_to_descriptors(s);
 	return 0;
 }
 

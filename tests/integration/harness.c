@@ -525,6 +525,16 @@ exit_code(int status)
 int
 run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 {
+	const struct daemon_env env = { .uid = uid };
+
+	return run_daemon_once_env(args, err, errlen, &env);
+}
+
+int
+run_daemon_once_env(const char *const args[], char *err, size_t errlen,
+	const struct daemon_env *env)
+{
+	uid_t uid = env->uid;
 	char dir[64] = "", *copy = NULL, **argv;
 	int fds[2], status;
 	pid_t pid;
@@ -543,8 +553,7 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
 		dup2(fds[1], STDERR_FILENO);
-		if (uid != 0)
-			drop_to(uid);
+		apply_env(env);
 		exec_or_explain(argv[0], argv);
 	}
 	free_argv(argv);

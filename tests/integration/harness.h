@@ -71,6 +71,9 @@ void daemon_prepare(struct daemon *d);
 /* Runs the daemon with args and no -d, expecting it to fail at once: its exit code, and up to
  * errlen bytes of its stderr. */
 int run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid);
+/* The same, in the environment env describes. */
+int run_daemon_once_env(const char *const args[], char *err, size_t errlen,
+	const struct daemon_env *env);
 
 /* Runs hello-load against port with args; its stdout into out; returns its exit code. */
 int run_load(uint16_t port, const char *const args[], char *out, size_t outlen);
