@@ -110,6 +110,12 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 	static const struct srckey none = { { 0 } };
 	pid_t pid;
 
+	/* Once the children are told to end, nothing is served any more: every way here is shut
+	 * then (abandon_the_unserved), and this makes sure. */
+	if (s->stop.phase >= TERMINATING) {
+		close(fd);
+		return;
+	}
 	if (children_count(s->children) >= s->max_children) {
 		refuse(s, fd, EV_CAP, p, now, "no room for another child (--max-children)");
 		return;
@@ -384,13 +390,39 @@ greet_the_queued(struct server *s, int64_t now)
 			dropped, dropped == 1 ? "connection" : "connections");
 }
 
+/* The end of the drain (its deadline, or a second SIGTERM): the headers still pending and the
+ * clients still waiting for their source's slot are closed unserved, at once; with no child
+ * left, the master exits. */
+static void
+abandon_the_unserved(struct server *s)
+{
+	unsigned headers = pending_close_all(s->pending), waiting = (unsigned)s->grace.n;
+
+	if (headers + waiting == 0)
+		return;
+	grace_close_all(&s->grace);
+	status_changed(&s->status);
+	log_msg(LOG_NOTICE,
+		"stopping: closed %u pending PROXY %s and %u %s for --max-per-source without a "
+		"greeting",
+		headers, headers == 1 ? "header" : "headers", waiting,
+		waiting == 1 ? "client waiting" : "clients waiting");
+}
+
 static void
 begin_stop(struct server *s, int signo, int64_t now)
 {
 	unsigned n;
 
-	if (s->stop.phase == DRAINING)
+	if (s->stop.phase == TERMINATING) { /* a third: no more grace */
+		stop_kill(&s->stop, s->children);
+		return;
+	}
+	if (s->stop.phase == DRAINING) {
 		stop_terminate(&s->stop, s->children, now);
+		abandon_the_unserved(s);
+		return;
+	}
 	if (s->stop.phase != SERVING)
 		return;
 	/* Those waiting for their source's slot are settled first (and nobody waits from now
@@ -513,6 +545,8 @@ run_timers(struct server *s, int64_t now)
 	status_tick(&s->status, &s->notify, &c, now);
 	log_retry(now);
 	stop_tick(&s->stop, s->children, now);
+	if (s->stop.phase >= TERMINATING)
+		abandon_the_unserved(s);
 }
 
 static int64_t
