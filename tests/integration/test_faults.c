@@ -300,6 +300,17 @@ next_master_record(struct syslog_sink *s, pid_t pid, char *line, size_t cap)
 	}
 }
 
+/* While syslog is away: a status line (seen on stderr), then syslog comes back. */
+static void
+status_then_syslog_back(struct syslog_sink *s)
+{
+	size_t from = d.log_len;
+
+	daemon_signal(&d, SIGUSR1);
+	daemon_wait_log(&d, "status: ", from);
+	sink_open(s, d.dir, SOCK_DGRAM);
+}
+
 /* The master's lines while syslog is away are kept and sent, in order, once it is back, by
  * the master's own retry: nothing else is logged meanwhile to carry them. The start-up line
  * (syslog starts later at boot), and a status asked for while syslog restarts. */
@@ -308,16 +319,12 @@ START_TEST(syslog_that_comes_back_gets_the_masters_lines)
 	const char *const args[] = { "-l", "127.0.0.1:0", NULL };
 	struct syslog_sink s;
 	char line[4096];
-	size_t from;
 
 	daemon_prepare(&d);
 	memset(&s, 0, sizeof(s));
 	snprintf(s.path, sizeof(s.path), "%s/syslog.sock", d.dir);
 	start_with_syslog(&s, args);
-	from = d.log_len;
-	daemon_signal(&d, SIGUSR1);
-	daemon_wait_log(&d, "status: ", from);
-	sink_open(&s, d.dir, SOCK_DGRAM);
+	status_then_syslog_back(&s);
 	next_master_record(&s, d.pid, line, sizeof(line));
 	ck_assert_msg(strstr(line, "started; listening on") != NULL, "first: %s", line);
 	do
@@ -326,10 +333,7 @@ START_TEST(syslog_that_comes_back_gets_the_masters_lines)
 	ck_assert_uint_eq(lost_to(line, "syslog"), 0);
 	/* Away again: a restart. The status asked for meanwhile arrives once it is back. */
 	sink_close(&s);
-	from = d.log_len;
-	daemon_signal(&d, SIGUSR1);
-	daemon_wait_log(&d, "status: ", from);
-	sink_open(&s, d.dir, SOCK_DGRAM);
+	status_then_syslog_back(&s);
 	next_master_record(&s, d.pid, line, sizeof(line));
 	ck_assert_msg(strstr(line, "status: ") != NULL, "first after the restart: %s", line);
 	ck_assert_int_eq(daemon_stop(&d), 0);
