@@ -316,7 +316,7 @@ log_retry(int64_t now)
 	if (connected)
 		send_kept();
 	if (pending.lines > 0)
-		next_retry = now + LOG_MASTER_RETRY_MS;
+		next_retry = mono_ms() + LOG_MASTER_RETRY_MS; /* now may be "at once" (INT64_MAX) */
 	else
 		logqueue_free(&pending); /* syslog is back: the memory too */
 }

@@ -34,6 +34,7 @@ uint64_t log_lost_stderr(void);
  * which sends the lines that syslog did not take before (it was away, restarting or stalled),
  * in order, once it takes them again. */
 int64_t log_due(void);
+/* now: mono_ms(), or INT64_MAX to try whatever the time. */
 void log_retry(int64_t now);
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
