@@ -355,9 +355,12 @@ daemon_status_children(struct daemon *d)
 	refresh_log(d);
 	from = d->log_len;
 	daemon_signal(d, SIGUSR1);
-	end = daemon_wait_log(d, "status: ", from);
-	(void)end;
+	/* The line with the children: with --proxy-from the one of the round before may come
+	 * after from too, and it begins with "status: " as well. */
+	end = daemon_wait_log(d, " served, refused ", from);
 	line = strstr(d->log + from, "status: ");
+	for (const char *p = line; p != NULL && p < d->log + end; p = strstr(p + 1, "status: "))
+		line = p;
 	return (unsigned)strtoul(line + strlen("status: "), NULL, 10);
 }
 
