@@ -1,19 +1,13 @@
 #include "children.h"
 
-#include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "nofork.h"
-
-/* Descriptors the master may open besides those it holds for children: the connection being
- * accepted, a log socket reconnecting, the directory and file a reload reads. */
-#define DESCRIPTOR_SLACK 8
 
 /* The master writes these tables for every connection and no child reads them: in memory
  * that fork leaves out (nofork.h), so that those writes cost no page faults. */
@@ -83,42 +77,6 @@ children_new(unsigned max)
 		return NULL;
 	}
 	return c;
-}
-
-/* Descriptors this process has open now (/proc/self/fd, less the one that reads it); a
- * generous guess where /proc is not mounted. */
-static unsigned
-open_descriptors(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	if (d == NULL)
-		return 64;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n > 3 ? n - 3 : 0; /* ".", ".." and the directory's own */
-}
-
-unsigned
-children_reserve_descriptors(unsigned max)
-{
-	unsigned in_use = open_descriptors() + DESCRIPTOR_SLACK;
-	rlim_t want = (rlim_t)max + in_use;
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return max;
-	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur >= want)
-		return max;
-	/* At least one: beyond the limit, accept's EMFILE pauses the master as it would anyway. */
-	return rl.rlim_cur > in_use ? (unsigned)(rl.rlim_cur - in_use) : 1;
 }
 
 void

@@ -17,12 +17,6 @@ struct children;
 struct children *children_new(unsigned max);
 void children_free(struct children *c);
 
-/* The master holds a descriptor per child (children_hold) or pending header: raises the soft
- * RLIMIT_NOFILE toward max more than it has open now plus a margin, within the hard limit.
- * Returns how many the limit leaves room for (max, or fewer, at least 1). Called once
- * everything else the master keeps is open. */
-unsigned children_reserve_descriptors(unsigned max);
-
 /* false when the table is full (the caller keeps below max) or pid is already in it. */
 bool children_add(struct children *c, pid_t pid, const struct srckey *key);
 /* The master holds the client's descriptor of child pid until the child is removed (then it is

@@ -11,6 +11,7 @@
 #include "escape.h"
 #include "log.h"
 #include "stamp.h"
+#include "timezone.h"
 #include "util.h"
 
 static int
@@ -41,7 +42,7 @@ greeting_load(struct greeting *g, const struct options *o, const struct privdrop
 		return rc;
 	rc = load_message(g, err, errlen);
 	if (rc == 0 && o->quotes != NULL)
-		rc = quotes_load(o->quotes, &g->quotes, err, errlen);
+		rc = quotes_load_all(o->quotes, o->nquotes, &g->quotes, err, errlen);
 	if (switched) {
 		char again[256];
 		int back = privdrop_restore(drop, again, sizeof(again));
@@ -66,23 +67,29 @@ warn_if_long(const struct message *m)
 }
 
 static void
-log_quotes(const struct greeting *g, const char *when)
+log_quotes(const struct greeting *g, bool reloaded)
 {
-	char shown[ESCAPE_MAX], summary[256];
+	const char *when = reloaded ? "SIGHUP: read again " : "";
+	const struct quotes *q = &g->quotes;
+	char shown[512], summary[256];
 
-	if (g->opt->quotes != NULL)
-		log_msg(LOG_INFO, "%squotes '%s': %s; %s", when,
-			escape_str(shown, sizeof(shown), g->opt->quotes),
-			quotes_summary(&g->quotes, summary, sizeof(summary)),
-			g->opt->random_quote ? "a random quote per connection"
-					     : "the quote of the day");
+	if (g->opt->quotes == NULL)
+		return;
+	quotes_paths_shown(g->opt->quotes, g->opt->nquotes, shown, sizeof(shown));
+	log_msg(LOG_INFO, "%squotes %s: %s; %s", when, shown,
+		quotes_summary(q, summary, sizeof(summary)),
+		g->opt->random_quote ? "a random quote per connection" : "the quote of the day");
+	if (q->passed_over > 0)
+		log_msg(LOG_WARNING, "%squotes: passed over %u %s: %s", reloaded ? "SIGHUP: " : "",
+			q->passed_over, q->passed_over == 1 ? "entry" : "entries",
+			q->passed_over_text);
 }
 
 void
 greeting_log_start(const struct greeting *g)
 {
 	warn_if_long(&g->msg);
-	log_quotes(g, "");
+	log_quotes(g, false);
 }
 
 static int
@@ -92,17 +99,19 @@ reload_quotes(struct greeting *g)
 	char err[512];
 	int rc;
 
-	/* A time zone changed in /etc/localtime moves the quotes' midnight, and the offset of
-	 * the log lines' time stamps. */
-	tzset();
+	/* A time zone changed in /etc/localtime, or in the file TZ names, moves the quotes'
+	 * midnight, and the offset of the log lines' time stamps. */
+	if (timezone_reread() != 0)
+		log_msg(LOG_WARNING, "SIGHUP: out of memory to read the time zone again");
 	stamp_forget();
-	if ((rc = quotes_load(g->opt->quotes, &fresh, err, sizeof(err))) != 0) {
+	if ((rc = quotes_load_all(g->opt->quotes, g->opt->nquotes, &fresh, err, sizeof(err))) !=
+		0) {
 		log_msg(LOG_ERR, "SIGHUP: keeping the old quotes: %s", err);
 		return rc;
 	}
 	quotes_free(&g->quotes);
 	g->quotes = fresh;
-	log_quotes(g, "SIGHUP: read again ");
+	log_quotes(g, true);
 	return 0;
 }
 

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
+#include "logqueue.h"
 #include "stamp.h"
 #include "text.h"
 #include "util.h"
@@ -23,8 +25,9 @@
  * listens elsewhere, and for the tests, which run a syslog socket of their own. */
 #define LOG_PATH_ENV "HELLO_SERVER_SYSLOG_SOCKET"
 #define LOG_LINE_MAX 2048
-/* The master tries to reach an absent syslog at most this often; each line meanwhile is lost. */
-#define LOG_RETRY_MS 1000
+/* How often the master tries again to send the lines syslog did not take (a child tries at
+ * each of its lines). */
+#define LOG_MASTER_RETRY_MS 200
 /* How long one blocking send of a child's may wait before the child looks at its deadline. */
 #define LOG_SEND_SLICE_MS 100
 
@@ -35,7 +38,9 @@ static int sock = -1;
 static bool connected;
 static int sock_type; /* SOCK_DGRAM, or SOCK_STREAM for a syslog daemon that only offers one */
 static struct sockaddr_un log_addr;
-static int64_t next_retry; /* the master: no connect attempt before then */
+static int64_t next_retry; /* the master: its next try to send the lines it kept */
+/* The master's lines that syslog did not take yet, in order. */
+static struct logqueue pending;
 static bool to_stderr;
 static bool stderr_is_socket;
 /* Under systemd, stderr is a stream to journald ($JOURNAL_STREAM names it). A child logs there:
@@ -126,15 +131,9 @@ log_connect(void)
 	if (connect_as(SOCK_DGRAM) || (errno == EPROTOTYPE && connect_as(SOCK_STREAM)))
 		return;
 	if (wait_until == 0)
-		next_retry = mono_ms() + LOG_RETRY_MS;
+		next_retry = mono_ms() + LOG_MASTER_RETRY_MS;
 	if (sock < 0) /* hold the slot: the descriptor number must not change later */
 		sock = open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
-
-CHILD_CODE static bool
-may_connect(void)
-{
-	return wait_until != 0 || mono_ms() >= next_retry;
 }
 
 /* $JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected to stderr. */
@@ -211,6 +210,8 @@ log_open(bool also_stderr)
 CHILD_CODE void
 log_child(int64_t deadline)
 {
+	/* The master's kept lines are its own to send (their memory is not even inherited). */
+	memset(&pending, 0, sizeof(pending));
 	self_pid = (int)getpid();
 	wait_until = deadline > 0 ? deadline : 1;
 }
@@ -313,21 +314,95 @@ send_once(const char *line, size_t len)
 	return true;
 }
 
+/* The master: keeps a line syslog did not take; the oldest make room when the queue is full. */
+static void
+keep_line(const char *line, size_t len)
+{
+	unsigned lost = logqueue_push(&pending, line, len);
+
+	while (lost-- > 0)
+		count_loss(true);
+	if (next_retry == 0)
+		next_retry = mono_ms() + LOG_MASTER_RETRY_MS;
+}
+
+/* The master sends what it kept, oldest first, until syslog stops taking lines. A stream needs
+ * the NUL after each record: the line is copied out of the queue to end it. */
+static void
+send_kept(void)
+{
+	char line[LOGQUEUE_LINE_MAX + 1];
+	const char *kept;
+	size_t len;
+
+	while ((kept = logqueue_peek(&pending, &len)) != NULL) {
+		memcpy(line, kept, len);
+		line[len] = '\0';
+		if (!send_once(line, len)) {
+			if (link_broken(errno))
+				connected = false;
+			return;
+		}
+		logqueue_pop(&pending);
+	}
+}
+
+int64_t
+log_due(void)
+{
+	return pending.lines > 0 ? next_retry : DEADLINE_OFF;
+}
+
+void
+log_retry(int64_t now)
+{
+	if (pending.lines == 0 || now < next_retry)
+		return;
+	next_retry = 0;
+	if (!connected)
+		log_connect();
+	if (connected)
+		send_kept();
+	if (pending.lines > 0)
+		next_retry = mono_ms() + LOG_MASTER_RETRY_MS; /* now may be "at once" (INT64_MAX) */
+	else
+		logqueue_free(&pending); /* syslog is back: the memory too */
+}
+
+/* The master never waits and never drops a line on its own account: what syslog does not take
+ * now waits in the queue, and lines after it wait behind it, so that they arrive in order. */
+static void
+send_master_line(const char *line, size_t len)
+{
+	if (pending.lines == 0 && connected && send_once(line, len))
+		return;
+	/* The syslog daemon restarted and the path is a new socket: connect again, at once. */
+	if (pending.lines == 0 && connected && link_broken(errno)) {
+		log_connect();
+		if (connected && send_once(line, len))
+			return;
+	}
+	keep_line(line, len);
+}
+
 /* line[len] is its terminating NUL. */
 CHILD_CODE static void
 send_line(const char *line, size_t len)
 {
-	if (!connected && may_connect())
+	if (wait_until == 0) {
+		send_master_line(line, len);
+		return;
+	}
+	/* A child: its line now or never. */
+	if (!connected)
 		log_connect();
 	if (connected && send_once(line, len))
 		return;
 	/* The syslog daemon restarted and the path is a new socket: connect again, once. */
-	if (connected && link_broken(errno) && may_connect()) {
+	if (connected && link_broken(errno)) {
 		log_connect();
 		if (connected && send_once(line, len))
 			return;
-	} else if (connected && link_broken(errno)) {
-		connected = false;
 	}
 	count_loss(true);
 }

@@ -5,7 +5,9 @@
  * $HELLO_SERVER_SYSLOG_SOCKET): "<PRI>Mmm dd hh:mm:ss ident[pid]: text", which rsyslog and
  * journald both read; facility daemon, ident hello-server. As syslog(3), it falls back to a
  * stream socket (records end with NUL) and connects again when syslog starts late or restarts.
- * Lines that cannot be delivered are counted. */
+ * The master keeps the lines syslog does not take (it is away, restarting or stalled) in a
+ * bounded queue and sends them in order once it takes them again (log_retry, from the master's
+ * loop); a child, which cannot wait that long, drops them. Lines dropped are counted. */
 #ifndef HELLO_LOG_H
 #define HELLO_LOG_H
 
@@ -29,6 +31,13 @@ int log_fd(void);
 /* Lines that syslog, or stderr, did not take, by the master and every child since log_open. */
 uint64_t log_lost_syslog(void);
 uint64_t log_lost_stderr(void);
+
+/* The master: when to call log_retry next (mono_ms), or DEADLINE_OFF while it keeps no line; and the call,
+ * which sends the lines that syslog did not take before (it was away, restarting or stalled),
+ * in order, once it takes them again. */
+int64_t log_due(void);
+/* now: mono_ms(), or INT64_MAX to try whatever the time. */
+void log_retry(int64_t now);
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int priority, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

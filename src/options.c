@@ -22,8 +22,8 @@ static const char usage_text[] =
 	"  -m, --message TEXT           the greeting (default \"Hello World!\")\n"
 	"  -M, --message-file FILE      read the greeting from FILE; SIGHUP reads it again\n"
 	"  -Q, --quotes PATH            serve the quote of the day from a fortune file or a\n"
-	"                               directory of them, after -m/-M if given; SIGHUP\n"
-	"                               reads it again\n"
+	"                               directory of them, after -m/-M if given; repeatable;\n"
+	"                               SIGHUP reads them again\n"
 	"      --random                 with --quotes: a random quote for every client\n"
 	"  -b, --backlog N              listen backlog (default: the system maximum)\n"
 	"  -c, --max-children N         children alive at once; at N, stop accepting (default 256)\n"
@@ -49,7 +49,10 @@ static const char usage_text[] =
 	"                               and quotes again; exit once it serves them (for\n"
 	"                               systemd's ExecReload=)\n"
 	"  -h, --help                   show this help and exit\n"
-	"  -V, --version                show the version and exit\n";
+	"  -V, --version                show the version and exit\n"
+	"\n"
+	"-l, -a, -x, -P and -Q add up when repeated; of any other option given twice,\n"
+	"the last one wins.\n";
 
 void
 options_usage(FILE *f)
@@ -150,6 +153,21 @@ add_listen(struct options *o, const char *s, char *err, size_t errlen)
 }
 
 static int
+add_quotes(struct options *o, const char *path, char *err, size_t errlen)
+{
+	const char **grown;
+
+	if (*path == '\0')
+		return set_error(err, errlen, EX_USAGE, "--quotes '' is empty");
+	grown = realloc(o->quotes, (o->nquotes + 1) * sizeof(*o->quotes));
+	if (grown == NULL)
+		return set_error(err, errlen, EX_OSERR, "out of memory");
+	grown[o->nquotes++] = path;
+	o->quotes = grown;
+	return 0;
+}
+
+static int
 set_number(int opt, const char *arg, struct options *o, char *err, size_t errlen)
 {
 	long long v = 0;
@@ -224,10 +242,7 @@ set_option(int opt, const char *arg, struct options *o, char *err, size_t errlen
 		o->message_file = arg;
 		return 0;
 	case 'Q':
-		if (*arg == '\0')
-			return set_error(err, errlen, EX_USAGE, "--quotes '' is empty");
-		o->quotes = arg;
-		return 0;
+		return add_quotes(o, arg, err, errlen);
 	case OPT_RANDOM:
 		o->random_quote = true;
 		return 0;
@@ -450,27 +465,43 @@ parse_positional(struct options *o, int argc, char *argv[], char *err, size_t er
 	return parse_port(argv[optind], &o->port, err, errlen);
 }
 
+/* The option as the user wrote it: its long name when given so, else its letter. */
+static void
+option_shown(int opt, int longindex, char *buf, size_t len)
+{
+	if (longindex >= 0)
+		snprintf(buf, len, "--%s", long_options[longindex].name);
+	else if (opt < 256)
+		snprintf(buf, len, "-%c", opt);
+	else
+		snprintf(buf, len, "--%s", long_name(opt));
+}
+
 int
 options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen)
 {
-	int opt, rc = 0;
-	bool serving_options = false; /* any option but --reload and --timeout */
+	int opt, longindex = -1, rc = 0;
+	/* The first option but --reload and --timeout, for --reload to name. */
+	char serving_option[ESCAPE_MAX] = "";
 
 	set_defaults(o);
 	optind = 0; /* glibc: a full re-initialisation, so the parser can run more than once */
 	opterr = 0;
 	while (rc == 0 &&
-		(opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		(opt = getopt_long(argc, argv, short_options, long_options, &longindex)) != -1) {
 		if (opt == '?' || opt == ':')
 			rc = bad_option(opt, argc, argv, err, errlen, o);
 		else
 			rc = set_option(opt, optarg, o, err, errlen);
-		if (opt != OPT_RELOAD && opt != 't')
-			serving_options = true;
+		if (opt != OPT_RELOAD && opt != 't' && serving_option[0] == '\0')
+			option_shown(opt, longindex, serving_option, sizeof(serving_option));
+		longindex = -1;
 	}
-	if (rc == 0 && o->reload != 0 && (serving_options || optind < argc))
+	if (rc == 0 && o->reload != 0 && serving_option[0] == '\0' && optind < argc)
+		escape_str(serving_option, sizeof(serving_option), argv[optind]);
+	if (rc == 0 && o->reload != 0 && serving_option[0] != '\0')
 		rc = set_error(err, errlen, EX_USAGE,
-			"--reload takes no other option but --timeout");
+			"--reload takes no other option but --timeout: '%s'", serving_option);
 	if (rc == 0 && o->message_text != NULL && o->message_file != NULL)
 		rc = set_error(err, errlen, EX_USAGE,
 			"--message and --message-file exclude each other");
@@ -490,6 +521,9 @@ options_free(struct options *o)
 	free(o->allow);
 	free(o->deny);
 	free(o->proxy_from);
+	free(o->quotes);
+	o->quotes = NULL;
+	o->nquotes = 0;
 	o->listen = NULL;
 	o->allow = NULL;
 	o->deny = NULL;

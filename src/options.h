@@ -23,9 +23,10 @@ struct options {
 	bool port_given;          /* the positional PORT */
 	const char *message_text; /* -m: NULL for the default */
 	const char *message_file; /* -M */
-	const char *quotes;       /* -Q: a quote file or a directory of them */
-	bool random_quote;        /* --random: a random quote per client, not the day's */
-	int backlog;              /* 0: the system maximum */
+	const char **quotes;      /* -Q: quote files or directories of them, nquotes, in order */
+	size_t nquotes;
+	bool random_quote; /* --random: a random quote per client, not the day's */
+	int backlog;       /* 0: the system maximum */
 	unsigned max_children;
 	unsigned max_per_source;      /* 0: no limit */
 	unsigned max_rate_per_source; /* new connections a minute from one source; 0: no limit */

@@ -59,6 +59,20 @@ pending_free(struct pending_set *set)
 }
 
 unsigned
+pending_close_all(struct pending_set *set)
+{
+	unsigned n = pending_count(set);
+
+	for (unsigned i = 0; i < n; i++)
+		close(set->conn[i].fd);
+	if (set != NULL) {
+		set->count = set->cursor = 0;
+		set->in_round = false;
+	}
+	return n;
+}
+
+unsigned
 pending_count(const struct pending_set *set)
 {
 	return set == NULL ? 0 : set->count;

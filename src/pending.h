@@ -38,6 +38,9 @@ struct pending_set *pending_new(unsigned max);
 /* Closes every connection still waiting. */
 void pending_free(struct pending_set *set);
 
+/* Closes every connection still waiting, unserved; returns how many (0 for NULL). */
+unsigned pending_close_all(struct pending_set *set);
+
 /* 0 for NULL (no --proxy-from). */
 unsigned pending_count(const struct pending_set *set);
 

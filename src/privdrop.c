@@ -93,8 +93,14 @@ privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen)
 
 	memset(p, 0, sizeof(*p));
 	escape_str(shown, sizeof(shown), spec);
-	if (n == 0 || n >= sizeof(p->user))
-		return set_error(err, errlen, EX_USAGE, "--user '%s' does not name a user", shown);
+	if (n == 0)
+		return set_error(err, errlen, EX_USAGE, "--user '%s' names no user", shown);
+	if (colon != NULL && colon[1] == '\0')
+		return set_error(err, errlen, EX_USAGE, "--user '%s' names no group", shown);
+	/* Longer than any account's name: a user that does not exist, like any other. */
+	if (n >= sizeof(p->user))
+		return set_error(err, errlen, EX_NOUSER, "--user: no user '%s'",
+			escape_bytes(shown, sizeof(shown), spec, n));
 	memcpy(p->user, spec, n);
 	p->user[n] = '\0';
 	if (find_account(p->user, &p->uid, &p->gid)) {

@@ -14,8 +14,9 @@ struct privdrop {
 	char user[64];
 };
 
-/* USER or USER:GROUP, names (from /etc/passwd, /etc/group) or numbers. EX_NOUSER for a user or group that does not exist,
- * EX_NOPERM when not root and USER is someone else. Looked up before binding, so that a typo
+/* USER or USER:GROUP, names (from /etc/passwd, /etc/group) or numbers. EX_USAGE for an empty
+ * USER or GROUP; EX_NOUSER for a user or group that does not exist (a name too long for any
+ * account among them); EX_NOPERM when not root and USER is someone else. Looked up before binding, so that a typo
  * fails before anything is opened. */
 int privdrop_resolve(const char *spec, struct privdrop *p, char *err, size_t errlen);
 

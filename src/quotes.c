@@ -260,7 +260,30 @@ struct loader {
 	struct quotes_builder b;
 	size_t total; /* bytes read from every file */
 	unsigned files;
+	uint32_t passed_over;
+	char passed_over_text[QUOTES_PASSED_OVER_TEXT];
+	size_t passed_over_used;
 };
+
+/* Names a member that was not read: "'dir/x' (why)", as many as the text holds. */
+static void
+pass_over(struct loader *l, const char *shown, const char *why)
+{
+	size_t room = sizeof(l->passed_over_text) - l->passed_over_used;
+	int n;
+
+	l->passed_over++;
+	if (room <= 1)
+		return;
+	n = snprintf(l->passed_over_text + l->passed_over_used, room, "%s'%s' (%s)",
+		l->passed_over > 1 ? ", " : "", shown, why);
+	if (n < 0 || (size_t)n >= room) { /* cut: end with a mark, not half a name */
+		l->passed_over_text[l->passed_over_used] = '\0';
+		l->passed_over_used = sizeof(l->passed_over_text); /* full from now on */
+		return;
+	}
+	l->passed_over_used += (size_t)n;
+}
 
 /* Reads one open regular file (shown is its escaped name) into the builder. */
 static int
@@ -302,17 +325,39 @@ load_fd(struct loader *l, int fd, const struct stat *st, const char *shown, char
 	return rc;
 }
 
+static bool
+ends_with(const char *name, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && strcmp(name + len - n, suffix) == 0;
+}
+
+bool
+quotes_is_leftover(const char *name)
+{
+	/* Debian's dpkg and ucf keep the other version of a changed file beside it. */
+	static const char *const suffixes[] = { "~", ".swp", ".dpkg-old", ".dpkg-dist", ".dpkg-new",
+		".dpkg-tmp", ".dpkg-bak" };
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (ends_with(name, len, suffixes[i]))
+			return true;
+	if (len >= 2 && name[0] == '#' && name[len - 1] == '#') /* Emacs' auto-save */
+		return true;
+	return strstr(name, ".ucf-") != NULL;
+}
+
+/* Not quote files, and so common (every fortune package has them) that they are passed over
+ * without a word. */
 static int
 is_quote_name(const struct dirent *e)
 {
 	const char *name = e->d_name;
 	size_t len = strlen(name);
 
-	if (name[0] == '.')
-		return 0;
-	if (len >= 4 && strcmp(name + len - 4, ".dat") == 0)
-		return 0;
-	return !(len >= 3 && strcmp(name + len - 3, ".u8") == 0);
+	return name[0] != '.' && !ends_with(name, len, ".dat") && !ends_with(name, len, ".u8");
 }
 
 /* Byte order, not the locale's: two machines must see the same order. */
@@ -322,35 +367,61 @@ by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+static const char *
+kind_of(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory, not searched";
+	if (S_ISFIFO(mode))
+		return "a FIFO, never opened";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device, never opened";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
 /* Opens name in dfd only when it is a regular file: stat first, so that no FIFO or device is
- * ever opened; then the open descriptor is checked again. Returns the descriptor, -2 for a
- * member to pass over, -1 with errno. */
+ * ever opened; then the open descriptor is checked again. Returns the descriptor, or -1 with
+ * *why saying why the member is passed over. */
 static int
-open_member(int dfd, const char *name, struct stat *st)
+open_member(int dfd, const char *name, struct stat *st, const char **why)
 {
 	int fd;
 
-	if (fstatat(dfd, name, st, 0) != 0)
+	if (quotes_is_leftover(name)) {
+		*why = "an editor's or a package manager's leftover";
 		return -1;
-	if (!S_ISREG(st->st_mode))
-		return -2;
+	}
+	if (fstatat(dfd, name, st, 0) != 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		*why = kind_of(st->st_mode);
+		return -1;
+	}
 	fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	if (fd < 0) {
+		*why = strerror(errno);
 		return -1;
+	}
 	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		*why = "changed while being opened";
 		close(fd);
-		return -2;
+		return -1;
 	}
 	return fd;
 }
 
-/* The quote files of a directory: not strfile's index (.dat), not the .u8 links Debian adds, not
- * hidden files (editors' swap files among them); sorted by name. */
+/* The quote files of a directory, sorted by name; what cannot be read is passed over. */
 static int
 load_dir(struct loader *l, int dfd, const char *path, char *err, size_t errlen)
 {
 	char shown[ESCAPE_MAX], full[PATH_MAX + 256];
+	const char *why = NULL;
 	struct dirent **names;
+	unsigned files = l->files;
 	int n, rc = 0;
 
 	escape_str(shown, sizeof(shown), path);
@@ -365,29 +436,26 @@ load_dir(struct loader *l, int dfd, const char *path, char *err, size_t errlen)
 		snprintf(full, sizeof(full), "%s%s%s", path,
 			path[strlen(path) - 1] == '/' ? "" : "/", names[i]->d_name);
 		escape_str(shown, sizeof(shown), full);
-		fd = open_member(dfd, names[i]->d_name, &st);
-		if (fd == -1)
-			rc = set_error(err, errlen, EX_NOINPUT, "quote file '%s': %s", shown,
-				strerror(errno));
-		else if (fd >= 0) {
-			rc = load_fd(l, fd, &st, shown, err, errlen);
-			close(fd);
+		fd = open_member(dfd, names[i]->d_name, &st, &why);
+		if (fd < 0) {
+			pass_over(l, shown, why);
+			continue;
 		}
+		rc = load_fd(l, fd, &st, shown, err, errlen);
+		close(fd);
 	}
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	if (rc == 0 && l->files == 0)
-		rc = set_error(err, errlen, EX_NOINPUT, "quotes directory '%s' holds no quote file",
-			escape_str(shown, sizeof(shown), path));
+	if (rc == 0 && l->files == files)
+		pass_over(l, escape_str(shown, sizeof(shown), path), "holds no quote file");
 	return rc;
 }
 
-int
-quotes_load(const char *path, struct quotes *q, char *err, size_t errlen)
+static int
+load_path(struct loader *l, const char *path, char *err, size_t errlen)
 {
-	struct loader l = { .files = 0 };
-	char shown[ESCAPE_MAX], why[256];
+	char shown[ESCAPE_MAX];
 	struct stat st;
 	int fd, rc;
 
@@ -398,31 +466,67 @@ quotes_load(const char *path, struct quotes *q, char *err, size_t errlen)
 	if (fd < 0)
 		return set_error(err, errlen, EX_NOINPUT, "quotes '%s': %s", shown,
 			strerror(errno));
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, &st) != 0)
 		rc = set_error(err, errlen, EX_NOINPUT, "quotes '%s': %s", shown, strerror(errno));
-		close(fd);
-		return rc;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = load_dir(&l, fd, path, err, errlen);
-		close(fd);
-	} else if (S_ISREG(st.st_mode)) {
-		rc = load_fd(&l, fd, &st, shown, err, errlen);
-		close(fd);
-	} else {
-		close(fd);
-		return set_error(err, errlen, EX_NOINPUT,
+	else if (S_ISDIR(st.st_mode))
+		rc = load_dir(l, fd, path, err, errlen);
+	else if (S_ISREG(st.st_mode))
+		rc = load_fd(l, fd, &st, shown, err, errlen);
+	else
+		rc = set_error(err, errlen, EX_NOINPUT,
 			"quotes '%s' is neither a regular file nor a directory", shown);
+	close(fd);
+	return rc;
+}
+
+const char *
+quotes_paths_shown(const char *const *paths, size_t n, char *buf, size_t len)
+{
+	char shown[ESCAPE_MAX];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s'%s'", i > 0 ? ", " : "",
+			escape_str(shown, sizeof(shown), paths[i]));
+
+		used += w > 0 ? (size_t)w : 0;
 	}
-	if (rc != 0) {
-		quotes_builder_free(&l.b);
-		return rc;
+	return buf;
+}
+
+int
+quotes_load_all(const char *const *paths, size_t n, struct quotes *q, char *err, size_t errlen)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	char shown[512], why[256];
+	int rc = 0;
+
+	if (l == NULL)
+		return set_error(err, errlen, EX_OSERR, "out of memory for the quotes");
+	quotes_paths_shown(paths, n, shown, sizeof(shown));
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = load_path(l, paths[i], err, errlen);
+	if (rc == 0 && l->files == 0) {
+		rc = set_error(err, errlen, EX_NOINPUT, "quotes %s: no quote file; passed over %s",
+			shown, l->passed_over_text);
+	} else if (rc == 0 && (rc = quotes_seal(&l->b, q, why, sizeof(why))) != 0) {
+		set_error(err, errlen, rc, "quotes %s: %s", shown, why);
+	} else if (rc == 0) {
+		q->files = l->files;
+		q->passed_over = l->passed_over;
+		memcpy(q->passed_over_text, l->passed_over_text, sizeof(q->passed_over_text));
 	}
-	rc = quotes_seal(&l.b, q, why, sizeof(why));
 	if (rc != 0)
-		return set_error(err, errlen, rc, "quotes '%s': %s", shown, why);
-	q->files = l.files;
-	return 0;
+		quotes_builder_free(&l->b);
+	free(l);
+	return rc;
+}
+
+int
+quotes_load(const char *path, struct quotes *q, char *err, size_t errlen)
+{
+	return quotes_load_all(&path, 1, q, err, errlen);
 }
 
 void

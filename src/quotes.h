@@ -3,6 +3,7 @@
 #ifndef HELLO_QUOTES_H
 #define HELLO_QUOTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,9 @@
  * the largest Debian collection (fortunes, 14,396 entries) is under 5 MiB in all. */
 #define QUOTES_FILE_MAX (16L * 1024 * 1024)
 #define QUOTES_TOTAL_MAX (64L * 1024 * 1024)
+
+/* Room for the names of the members a load passed over, for the log line. */
+#define QUOTES_PASSED_OVER_TEXT 1024
 
 /* Why an entry is not served; each skipped entry counts under the first reason that applies. */
 enum quote_verdict {
@@ -35,6 +39,10 @@ struct quotes {
 	unsigned files;
 	uint32_t skipped[QUOTE_VERDICTS]; /* [QUOTE_OK] unused */
 	uint32_t crlf_percent;            /* "%\r" lines: no separators, worth a hint */
+	/* Members of a directory that were not read (not regular files, dangling links, leftovers
+	 * of editors and package managers...): how many, and the first of them by name. */
+	uint32_t passed_over;
+	char passed_over_text[QUOTES_PASSED_OVER_TEXT];
 };
 
 /* Entries being collected before they are sealed into a struct quotes. */
@@ -61,12 +69,24 @@ void quotes_builder_free(struct quotes_builder *b);
  * 0, EX_DATAERR when no entry is usable, EX_OSERR. */
 int quotes_seal(struct quotes_builder *b, struct quotes *q, char *err, size_t errlen);
 
-/* Reads PATH: a quote file, or a directory whose regular files (sorted by name, byte by byte;
- * not dot-files, *.dat or *.u8; no recursion) are read in that order. Never blocks on a FIFO or
- * a device. Returns 0; EX_NOINPUT (missing, unreadable, not a file or directory, an empty
- * directory), EX_DATAERR (too large, no usable entry), EX_OSERR; the reason, naming the path,
- * in err. On failure q is untouched. */
+/* Reads each of the n paths in turn (-Q given n times): a quote file, or a directory whose
+ * regular files (sorted by name, byte by byte; no recursion) are read in that order. Dot-files,
+ * *.dat and *.u8 are not quote files; a member that is not a regular file, cannot be opened
+ * (a dangling link, a loop, no permission) or is a leftover of an editor or a package manager
+ * (name~, #name#, *.swp, *.dpkg-old, *.ucf-old, ...) is passed over and named in
+ * q->passed_over_text. Never blocks on a FIFO or a device. Returns 0; EX_NOINPUT (a path
+ * missing, unreadable, neither a file nor a directory; no quote file left), EX_DATAERR (too
+ * large, no usable entry), EX_OSERR; the reason, naming the path, in err. On failure q is
+ * untouched. */
+int quotes_load_all(const char *const *paths, size_t n, struct quotes *q, char *err, size_t errlen);
+/* quotes_load_all of one path. */
 int quotes_load(const char *path, struct quotes *q, char *err, size_t errlen);
+
+/* A name that no quote file has: what editors and package managers leave beside the files. */
+bool quotes_is_leftover(const char *name);
+
+/* The paths, quoted and escaped: "'/a', '/b'". */
+const char *quotes_paths_shown(const char *const *paths, size_t n, char *buf, size_t len);
 void quotes_free(struct quotes *q);
 
 /* Entry i (< q->count), converted: CRLF lines, at most QUOTE_MAX bytes. */

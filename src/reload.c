@@ -24,9 +24,16 @@ reload_note_request(struct reload_waiters *w, const struct signalfd_siginfo *si)
 	for (size_t i = 0; i < w->n; i++)
 		if (w->pid[i] == pid)
 			return;
-	/* More requesters than that at once: the others ask again (RELOAD_RESEND_MS). */
+	/* Full only for SIGHUP requests, whose senders ask again (RELOAD_RESEND_MS): the master
+	 * reads real-time ones only while there is room (reload_waiters_room). */
 	if (w->n < RELOAD_WAITERS_MAX)
 		w->pid[w->n++] = pid;
+}
+
+bool
+reload_waiters_room(const struct reload_waiters *w, size_t n)
+{
+	return w->n + n <= RELOAD_WAITERS_MAX;
 }
 
 void
@@ -68,12 +75,45 @@ is_other_program(pid_t pid)
 	return theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino;
 }
 
+/* Whether /proc says that pid blocks signal sig: 1 yes, 0 no, -1 it does not say. */
 static int
-send_request(pid_t pid, char *err, size_t errlen)
+blocks_signal(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	int answer = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *end;
+		unsigned long long mask;
+
+		if (strncmp(line, "SigBlk:", 7) != 0)
+			continue;
+		mask = strtoull(line + 7, &end, 16);
+		if (end != line + 7)
+			answer = (mask >> (sig - 1)) & 1 ? 1 : 0;
+	}
+	fclose(f);
+	return answer;
+}
+
+/* The real-time request when the master takes it; SIGHUP when it may not (an older master,
+ * which a real-time signal would end) or /proc does not say. */
+static int
+request_signal(pid_t pid)
+{
+	return blocks_signal(pid, RELOAD_REQUEST_SIGNAL) == 1 ? RELOAD_REQUEST_SIGNAL : SIGHUP;
+}
+
+static int
+send_request(pid_t pid, int sig, char *err, size_t errlen)
 {
 	union sigval value = { .sival_int = RELOAD_REQUEST_VALUE };
 
-	if (sigqueue(pid, SIGHUP, value) == 0)
+	if (sigqueue(pid, sig, value) == 0)
 		return 0;
 	if (errno == ESRCH)
 		return set_error(err, errlen, EX_UNAVAILABLE, "--reload %d: no such process",
@@ -171,15 +211,19 @@ reload_request(pid_t pid, unsigned timeout_s, char *err, size_t errlen)
 	if ((rc = become_owner_of(pid, err, errlen)) != 0)
 		return rc;
 	for (;;) {
-		int64_t resend = mono_ms() + RELOAD_RESEND_MS;
+		int64_t until = deadline;
+		int sig;
 
 		if (kill(pid, 0) == 0 && is_other_program(pid))
 			return set_error(err, errlen, EX_UNAVAILABLE,
 				"--reload %d: that process is not hello-server; nothing was sent",
 				(int)pid);
-		if ((rc = send_request(pid, err, errlen)) != 0)
+		/* A real-time request is never lost: it is answered, or the master is gone. */
+		if ((sig = request_signal(pid)) == SIGHUP && mono_ms() + RELOAD_RESEND_MS < until)
+			until = mono_ms() + RELOAD_RESEND_MS;
+		if ((rc = send_request(pid, sig, err, errlen)) != 0)
 			return rc;
-		if (await_answer(pid, &answer, resend < deadline ? resend : deadline, &result))
+		if (await_answer(pid, &answer, until, &result))
 			break;
 		if (mono_ms() >= deadline)
 			return set_error(err, errlen, EX_UNAVAILABLE,

@@ -154,6 +154,12 @@ spawn(struct server *s, int fd, const struct peer *p, int64_t now)
 	};
 	pid_t pid;
 
+	/* Once the children are told to end, nothing is served any more: every way here is shut
+	 * then (abandon_the_unserved), and this makes sure. */
+	if (s->stop.phase >= TERMINATING) {
+		close(fd);
+		return;
+	}
 	if (children_count(s->children) >= s->max_children) {
 		refuse(s, fd, EV_CAP, p, now, "no room for another child (--max-children)");
 		return;
@@ -435,13 +441,39 @@ greet_the_queued(struct server *s, int64_t now)
 			dropped, dropped == 1 ? "connection" : "connections");
 }
 
+/* The end of the drain (its deadline, or a second SIGTERM): the headers still pending and the
+ * clients still waiting for their source's slot are closed unserved, at once; with no child
+ * left, the master exits. */
+static void
+abandon_the_unserved(struct server *s)
+{
+	unsigned headers = pending_close_all(s->pending), waiting = (unsigned)s->grace.n;
+
+	if (headers + waiting == 0)
+		return;
+	grace_close_all(&s->grace);
+	status_changed(&s->status);
+	log_msg(LOG_NOTICE,
+		"stopping: closed %u pending PROXY %s and %u %s for --max-per-source without a "
+		"greeting",
+		headers, headers == 1 ? "header" : "headers", waiting,
+		waiting == 1 ? "client waiting" : "clients waiting");
+}
+
 static void
 begin_stop(struct server *s, int signo, int64_t now)
 {
 	unsigned n;
 
-	if (s->stop.phase == DRAINING)
+	if (s->stop.phase == TERMINATING) { /* a third: no more grace */
+		stop_kill(&s->stop, s->children);
+		return;
+	}
+	if (s->stop.phase == DRAINING) {
 		stop_terminate(&s->stop, s->children, now);
+		abandon_the_unserved(s);
+		return;
+	}
 	if (s->stop.phase != SERVING)
 		return;
 	/* Those waiting for their source's slot are settled first (and nobody waits from now
@@ -514,6 +546,11 @@ handle_signals(struct server *s, int64_t now)
 	do {
 		n = read(s->sigfd, si, sizeof(si));
 		for (size_t i = 0; n > 0 && i < (size_t)n / sizeof(si[0]); i++) {
+			if ((int)si[i].ssi_signo == RELOAD_REQUEST_SIGNAL) {
+				hup = true;
+				reload_note_request(&waiters, &si[i]);
+				continue;
+			}
 			switch (si[i].ssi_signo) {
 			case SIGCHLD:
 				chld = true;
@@ -531,7 +568,10 @@ handle_signals(struct server *s, int64_t now)
 				break;
 			}
 		}
-	} while (n == (ssize_t)sizeof(si)); /* a short read took everything pending */
+		/* A short read took everything pending; real-time requests beyond the room for
+		 * their answers stay queued for the next round. */
+	} while (n == (ssize_t)sizeof(si) &&
+		reload_waiters_room(&waiters, sizeof(si) / sizeof(si[0])));
 	if (chld)
 		reap(s);
 	if (hup)
@@ -556,7 +596,10 @@ run_timers(struct server *s, int64_t now)
 		settle_waiting(s, now);
 	c = census(s);
 	status_tick(&s->status, &s->notify, &c, now);
+	log_retry(now);
 	stop_tick(&s->stop, s->children, now);
+	if (s->stop.phase >= TERMINATING)
+		abandon_the_unserved(s);
 }
 
 static int64_t
@@ -568,6 +611,7 @@ next_deadline(const struct server *s, bool paused)
 	if (paused)
 		due = deadline_earliest(due, s->paused_until);
 	due = deadline_earliest(due, s->stop.deadline);
+	due = deadline_earliest(due, log_due());
 	return deadline_earliest(due, pending_due(s->pending));
 }
 
@@ -684,6 +728,7 @@ loop(struct server *s)
 	}
 	c = census(s);
 	status_log_exit(&s->status, &c);
+	log_retry(INT64_MAX); /* a last try for the lines syslog has not taken yet */
 	return s->stop.exit_code;
 }
 

@@ -11,11 +11,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "descriptors.h"
+#include "escape.h"
 #include "log.h"
 #include "master.h"
 #include "nofork.h"
 #include "privdrop.h"
 #include "proctitle.h"
+#include "reload.h"
 #include "server.h"
 #include "util.h"
 
@@ -66,6 +69,7 @@ open_signalfd(struct server *s, char *err, size_t errlen)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, RELOAD_REQUEST_SIGNAL);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return set_error(err, errlen, EX_OSERR, "sigprocmask: %s", strerror(errno));
 	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -77,7 +81,7 @@ open_signalfd(struct server *s, char *err, size_t errlen)
 static void
 log_start(const struct server *s, bool activated)
 {
-	char names[1024] = "";
+	char names[1024] = "", shown[ESCAPE_MAX];
 	size_t used = 0;
 
 	for (size_t i = 0; i < s->nlisteners && used < sizeof(names); i++) {
@@ -98,36 +102,49 @@ log_start(const struct server *s, bool activated)
 		log_msg(LOG_NOTICE,
 			"sockets from systemd: PORT, --listen and --backlog are ignored");
 	greeting_log_start(&s->greeting);
-	if (geteuid() == 0 && s->opt->user == NULL) /* not when root is what --user asked for */
+	/* The user in force: the last --user given, root included. */
+	if (geteuid() == 0 && s->opt->user == NULL)
 		log_msg(LOG_WARNING, "running as root: consider --user, or a systemd unit");
+	else if (geteuid() == 0)
+		log_msg(LOG_WARNING, "running as root (--user %s): consider an unprivileged --user",
+			escape_str(shown, sizeof(shown), s->opt->user));
 }
 
 /* The master holds a descriptor for each child with --max-per-source, and for each pending
- * header; counted once everything else it keeps is open. */
-static void
-limit_to_descriptors(struct server *s)
+ * header and waiting client; counted once everything else it keeps is open. A limit that
+ * leaves no room for even one connection would start a daemon that never serves: every accept
+ * would fail with EMFILE, and clients wait in the backlog for good. */
+static int
+limit_to_descriptors(struct server *s, char *err, size_t errlen)
 {
 	const struct options *o = s->opt;
-	unsigned room = o->max_children;
+	bool held = o->max_per_source > 0 || s->pending != NULL;
+	struct descriptor_budget b;
 
 	s->max_children = s->max_pending = o->max_children;
-	if (o->max_per_source > 0 || s->pending != NULL)
-		room = children_reserve_descriptors(o->max_children);
-	if (room >= o->max_children)
-		return;
+	descriptors_reserve(held ? o->max_children : 1, log_fd() < 0 ? 1 : 0, &b);
+	if (b.room == 0)
+		return set_error(err, errlen, EX_CONFIG,
+			"the descriptor limit %lu leaves no room for a connection: the master keeps "
+			"%u open and needs %d more for its own work and one per connection; at least "
+			"%lu serves one (ulimit -n, or LimitNOFILE=)",
+			b.limit, b.in_use, DESCRIPTOR_SLACK, b.least);
+	if (!held || b.room >= o->max_children)
+		return 0;
 	if (o->max_per_source > 0) {
-		s->max_children = s->max_pending = room;
+		s->max_children = s->max_pending = b.room;
 		log_msg(LOG_WARNING,
-			"the descriptor limit leaves room for %u children, below --max-children %u: "
+			"the descriptor limit %lu leaves room for %u %s, below --max-children %u: "
 			"beyond that, connections wait in the backlog",
-			room, o->max_children);
+			b.limit, b.room, b.room == 1 ? "child" : "children", o->max_children);
 	} else {
-		s->max_pending = room;
+		s->max_pending = b.room;
 		log_msg(LOG_WARNING,
-			"the descriptor limit leaves room for %u pending PROXY headers, below "
+			"the descriptor limit %lu leaves room for %u pending PROXY %s, below "
 			"--max-children %u: beyond that, connections wait in the backlog",
-			room, o->max_children);
+			b.limit, b.room, b.room == 1 ? "header" : "headers", o->max_children);
 	}
+	return 0;
 }
 
 /* What does not depend on the outside world: the tables sized by the options. */
@@ -197,9 +214,10 @@ server_setup(struct server **out, const struct options *o, char *err, size_t err
 	if (rc != 0)
 		log_msg(LOG_WARNING, "not notifying systemd: %s", why);
 	status_init(&s->status, mono_ms(), o->metrics_file);
+	if ((rc = limit_to_descriptors(s, err, errlen)) != 0)
+		return rc;
 	proctitle_set("master");
 	log_start(s, activated);
-	limit_to_descriptors(s);
 	return 0;
 }
 

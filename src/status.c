@@ -57,9 +57,11 @@ status_reloaded(struct status *st, bool ok)
 void
 status_served(struct status *st, bool balancer_own)
 {
-	st->served++;
+	/* A balancer's health check is no client: counted apart, so that "served" means clients. */
 	if (balancer_own)
 		st->balancer_own++;
+	else
+		st->served++;
 	st->dirty = true;
 }
 
@@ -118,7 +120,7 @@ gather(const struct status *st, const struct status_census *c, struct metrics_va
 	const uint64_t *n = st->ev.count;
 
 	v->accepted = st->accepted;
-	v->served = st->served - st->balancer_own;
+	v->served = st->served; /* clients only: the checks are counted apart */
 	v->health_checks = st->balancer_own;
 	v->refused_allow = n[EV_NOT_ALLOWED];
 	v->refused_deny = n[EV_DENIED];
@@ -254,6 +256,11 @@ status_log_exit(struct status *st, const struct status_census *c)
 	if (st->metrics != NULL)
 		write_metrics(st, c, mono_ms());
 	events_flush(&st->ev, EVENTS_FLUSH_ALL);
-	log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", st->served,
-		st->served == 1 ? "connection" : "connections");
+	if (st->balancer_own > 0)
+		log_msg(LOG_INFO, "exiting after %" PRIu64 " %s and %" PRIu64 " balancer %s",
+			st->served, st->served == 1 ? "connection" : "connections",
+			st->balancer_own, st->balancer_own == 1 ? "check" : "checks");
+	else
+		log_msg(LOG_INFO, "exiting after %" PRIu64 " %s", st->served,
+			st->served == 1 ? "connection" : "connections");
 }

@@ -15,8 +15,8 @@
 
 struct status {
 	/* First: next to the master's other fields written per connection (master.h). */
-	uint64_t served;
-	uint64_t balancer_own; /* the balancers' own connections (health checks) greeted */
+	uint64_t served;       /* clients greeted: a child forked for each */
+	uint64_t balancer_own; /* the balancers' own connections (health checks) greeted, apart */
 	uint64_t accepted;
 	uint64_t ends[METRICS_GREET_ENDS]; /* greetings by enum greet_end */
 	bool dirty;                        /* changed since the last STATUS= */

@@ -36,14 +36,19 @@ stop_terminate(struct stop *st, const struct children *c, int64_t now)
 }
 
 void
+stop_kill(struct stop *st, const struct children *c)
+{
+	children_signal_all(c, SIGKILL);
+	enter(st, KILLED, DEADLINE_OFF);
+}
+
+void
 stop_tick(struct stop *st, const struct children *c, int64_t now)
 {
 	if (!deadline_passed(st->deadline, now))
 		return;
-	if (st->phase == DRAINING) {
+	if (st->phase == DRAINING)
 		stop_terminate(st, c, now);
-	} else if (st->phase == TERMINATING) {
-		children_signal_all(c, SIGKILL);
-		enter(st, KILLED, DEADLINE_OFF);
-	}
+	else if (st->phase == TERMINATING)
+		stop_kill(st, c);
 }

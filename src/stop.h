@@ -32,6 +32,9 @@ void stop_drain(struct stop *st, const struct notifier *n, unsigned timeout_s,
 /* SIGTERM to every child left; SIGKILL follows at the deadline. */
 void stop_terminate(struct stop *st, const struct children *c, int64_t now);
 
+/* SIGKILL to every child left, at once. */
+void stop_kill(struct stop *st, const struct children *c);
+
 /* Moves to the next phase once the deadline has passed. */
 void stop_tick(struct stop *st, const struct children *c, int64_t now);
 

@@ -293,6 +293,8 @@ spawn(const char *path, char **argv, int out, int err, const struct daemon_env *
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
 			dup2(err, STDERR_FILENO) < 0)
 			_exit(125);
+		if (null > STDERR_FILENO)
+			close(null); /* not the daemon's: it would count against its descriptor limit */
 		apply_env(env);
 		exec_or_explain(path, argv);
 	}
@@ -569,8 +571,17 @@ exit_code(int status)
 int
 run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 {
+	const struct daemon_env env = { .uid = uid };
+
+	return run_daemon_once_env(args, err, errlen, &env);
+}
+
+int
+run_daemon_once_env(const char *const args[], char *err, size_t errlen,
+	const struct daemon_env *env)
+{
+	uid_t uid = env->uid;
 	char dir[SCRATCH_DIR_MAX] = "", *copy = NULL, **argv;
-	struct daemon_env as = { .uid = uid };
 	int fds[2], status, null;
 	pid_t pid;
 
@@ -582,7 +593,7 @@ run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	ck_assert_int_ge(null, 0);
-	pid = spawn(argv[0], argv, null, fds[1], &as);
+	pid = spawn(argv[0], argv, null, fds[1], env);
 	free_argv(argv);
 	close(null);
 	close(fds[1]);

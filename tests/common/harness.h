@@ -78,6 +78,9 @@ void daemon_prepare(struct daemon *d);
 /* Runs the daemon with args and no -d, expecting it to fail at once: its exit code, and up to
  * errlen bytes of its stderr. */
 int run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid);
+/* The same, in the environment env describes. */
+int run_daemon_once_env(const char *const args[], char *err, size_t errlen,
+	const struct daemon_env *env);
 
 /* Runs hello-load against port with args; its stdout into out; returns its exit code. A load
  * is waited for while it makes progress (it reports on --progress): it fails after stall_ms()

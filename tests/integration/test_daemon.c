@@ -307,6 +307,8 @@ START_TEST(user_drops_root)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-u", "nobody", NULL };
 	const char *const no_user[] = { "-l", "127.0.0.1:0", NULL };
+	const char *const nobody_then_root[] = { "-l", "127.0.0.1:0", "-u", "nobody", "-u", "root",
+		NULL };
 	char uid[64], buf[64];
 	int fd;
 
@@ -325,6 +327,13 @@ START_TEST(user_drops_root)
 	daemon_cleanup(&d);
 	daemon_start(&d, no_user);
 	daemon_wait_log(&d, "running as root: consider --user", 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	daemon_cleanup(&d);
+	/* The last --user wins, and the warning is about the one in force. */
+	daemon_start(&d, nobody_then_root);
+	status_field(d.pid, "Uid:", uid, sizeof(uid));
+	ck_assert_str_eq(uid, "0\t0\t0\t0\n");
+	daemon_wait_log(&d, "running as root (--user root)", 0);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST
@@ -427,6 +436,10 @@ static const struct {
 		"hello-server: message file '/nonexistent/message': No such file or directory" },
 	{ { "-M", "/" }, 66, "hello-server: message file '/' is not a regular file" },
 	{ { "-u", "no-such-user-here" }, 67, "hello-server: --user: no user 'no-such-user-here'" },
+	{ { "-u", "nobody:" }, 64, "hello-server: --user 'nobody:' names no group" },
+	{ { "-u", ":nogroup" }, 64, "hello-server: --user ':nogroup' names no user" },
+	{ { "-u", "nobody", "-u", "no-such-user-here" }, 67,
+		"hello-server: --user: no user 'no-such-user-here'" },
 };
 
 START_TEST(bad_input_exit_codes)
@@ -438,6 +451,27 @@ START_TEST(bad_input_exit_codes)
 	ck_assert_msg(strncmp(err, bad[_i].says, strlen(bad[_i].says)) == 0, "stderr: %s", err);
 	if (strstr(bad[_i].says, "usage") == NULL)
 		ck_assert_msg(strchr(err, '\n') == strrchr(err, '\n'), "one line: %s", err);
+}
+END_TEST
+
+/* A user name longer than any account's is a user that does not exist, as the man page says
+ * of every unknown user: 67, not a usage error. */
+START_TEST(overlong_user_does_not_exist)
+{
+	size_t len = 5000;
+	char *name = malloc(len + 1), err[4096];
+
+	memset(name, 'u', len);
+	name[len] = '\0';
+	{
+		const char *const args[] = { "-u", name, NULL };
+
+		ck_assert_int_eq(run_daemon_once(args, err, sizeof(err), 0), 67);
+	}
+	ck_assert_msg(strncmp(err, "hello-server: --user: no user 'uuu", 34) == 0, "stderr: %s",
+		err);
+	ck_assert_msg(strchr(err, '\n') == strrchr(err, '\n'), "one line: %s", err);
+	free(name);
 }
 END_TEST
 
@@ -535,6 +569,7 @@ daemon_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 0);
 	tcase_add_loop_test(tc, bad_input_exit_codes, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, overlong_user_does_not_exist);
 	tcase_add_test(tc, message_over_the_limit);
 	tcase_add_test(tc, address_in_use);
 	tcase_add_test(tc, privileged_port);

@@ -201,7 +201,7 @@ START_TEST(a_low_descriptor_limit_lowers_the_cap)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "100", "-s", "100", "-q", NULL };
 	const char *const load[] = { "-n", "200", "-c", "40", "-t", "60", NULL };
-	static const char said[] = "the descriptor limit leaves room for ";
+	static const char said[] = "the descriptor limit 32 leaves room for ";
 	const struct daemon_env env = { .nofile = 32 };
 	unsigned long room;
 
@@ -213,6 +213,39 @@ START_TEST(a_low_descriptor_limit_lowers_the_cap)
 	/* 32, less what the master has open (about 6) and a margin of 8 */
 	ck_assert_msg(room >= 12 && room < 32, "room for %lu children", room);
 	expect_all_greeted(&d, load);
+	ck_assert_uint_eq(daemon_count_log(&d, "accept failed"), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* A descriptor limit that leaves no room for one connection: the daemon does not start (before,
+ * it started, said "room for 1 children", and every accept failed with EMFILE while clients
+ * waited in the backlog for good). Its message names the limit and the least one that serves;
+ * with exactly that one, it starts and serves (the room it names is the room it has), with a
+ * balancer's pending headers held too (-P), as with -s. */
+START_TEST(a_descriptor_limit_too_low_refuses_to_start)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.2", NULL };
+	static const char need[] = "at least ";
+	struct daemon_env env = { .nofile = 6 };
+	char err[1024], buf[64];
+	unsigned long least;
+
+	if (under_valgrind())
+		return; /* valgrind keeps descriptors of its own below the limit this test sets */
+	ck_assert_int_eq(run_daemon_once_env(args, err, sizeof(err), &env), 78);
+	ck_assert_msg(strstr(err, "hello-server: the descriptor limit 6 leaves no room") == err &&
+			strstr(err, need) != NULL && strchr(err, '\n') == strrchr(err, '\n'),
+		"stderr: %s", err);
+	least = strtoul(strstr(err, need) + strlen(need), NULL, 10);
+	ck_assert_uint_gt(least, 6);
+	env.nofile = least - 1;
+	ck_assert_int_eq(run_daemon_once_env(args, err, sizeof(err), &env), 78);
+	env.nofile = least;
+	daemon_start_env(&d, args, &env);
+	daemon_wait_log(&d, "leaves room for 1 child, below --max-children 256", 0);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
+	ck_assert_uint_eq(fetch("127.0.0.1", "127.0.0.1", d.port, buf, sizeof(buf)), 14);
 	ck_assert_uint_eq(daemon_count_log(&d, "accept failed"), 0);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
@@ -448,6 +481,7 @@ limits_suite(void)
 	tcase_add_loop_test(tc, access_lists, 0, sizeof(acl_cases) / sizeof(acl_cases[0]));
 	tcase_add_test(tc, emfile_pauses_then_recovers);
 	tcase_add_test(tc, a_low_descriptor_limit_lowers_the_cap);
+	tcase_add_test(tc, a_descriptor_limit_too_low_refuses_to_start);
 	tcase_add_test(tc, deadline_cuts_a_silent_client);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("as-root");

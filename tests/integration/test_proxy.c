@@ -186,9 +186,42 @@ START_TEST(health_checks_are_greeted_and_counted_not_logged)
 	daemon_wait_children_at_most(&d, 0);
 	daemon_signal(&d, SIGUSR1);
 	daemon_wait_log(&d, "3 balancer checks greeted", 0);
+	/* No client was served: the checks are counted apart. */
+	ck_assert_msg(daemon_count_log(&d, " 0 served, refused ") >= 1, "%s", daemon_log_tail(&d));
+	ck_assert_uint_eq(daemon_count_log(&d, " served,"), daemon_count_log(&d, " 0 served,"));
 	ck_assert_uint_eq(daemon_count_log(&d, ": sent 14 bytes"), 0);
 	ck_assert_uint_eq(daemon_count_log(&d, "refused 127"), 0);
 	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* A second SIGTERM ends the stop: a balancer's header that has not ended is closed at once,
+ * unserved, and with nothing else left the master exits then, not once --proxy-timeout (here
+ * an hour, far past any wait of this test) and -t have passed; the header's end arriving
+ * afterwards forks no child. */
+START_TEST(second_sigterm_closes_pending_headers_at_once)
+{
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "--proxy-timeout",
+		"3600", "-t", "3600", NULL };
+	static const char start[] = "PROXY TCP4 192.0.2.7 ";
+	char buf[64];
+	size_t at;
+	int fd;
+
+	daemon_start(&d, args);
+	fd = open_client("127.0.0.1", "127.0.0.1", d.port);
+	send_all(fd, start, sizeof(start) - 1);
+	wait_pending(1);
+	daemon_signal(&d, SIGTERM);
+	at = daemon_wait_log(&d, "stopping on SIGTERM", 0);
+	daemon_signal(&d, SIGTERM);
+	ck_assert_int_eq(daemon_wait_exit(&d), 0);
+	ck_assert_msg(strstr(d.log + at, "closed 1 pending PROXY header") != NULL, "%s",
+		daemon_log_tail(&d));
+	/* The rest of the header finds the connection closed: nothing is sent back. */
+	send(fd, "127.0.0.1 5 17\r\n", 16, MSG_NOSIGNAL);
+	ck_assert_int_le(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
 }
 END_TEST
 
@@ -502,7 +535,7 @@ END_TEST
  * never runs out and a reload still has descriptors to read its file with. */
 START_TEST(a_low_descriptor_limit_bounds_pending_headers)
 {
-	static const char said[] = "the descriptor limit leaves room for ";
+	static const char said[] = "the descriptor limit 28 leaves room for ";
 	const struct daemon_env env = { .nofile = 28 };
 	const char *args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-s", "0", "-c", "50", "-M",
 		NULL, NULL };
@@ -641,6 +674,7 @@ proxy_suite(void)
 	tcase_add_test(tc, deny_and_per_source_act_on_the_client);
 	tcase_add_test(tc, health_checks_are_greeted_and_counted_not_logged);
 	tcase_add_test(tc, silent_balancer_is_cut_at_the_deadline_while_others_are_served);
+	tcase_add_test(tc, second_sigterm_closes_pending_headers_at_once);
 	tcase_add_loop_test(tc, bad_headers_get_no_greeting_and_are_logged_escaped, 0,
 		sizeof(bad_headers) / sizeof(bad_headers[0]));
 	tcase_add_test(tc, direct_client_bytes_are_never_parsed);

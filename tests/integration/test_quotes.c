@@ -211,11 +211,12 @@ START_TEST(sighup_reads_a_changed_time_zone)
 {
 	char path[200], buf[512];
 
-	if (geteuid() != 0 || getenv("TZ") != NULL ||
-		access("/usr/share/zoneinfo/Pacific/Kiritimati", R_OK) != 0) {
-		puts("skipped sighup_reads_a_changed_time_zone: needs root, no TZ, and tzdata");
+	if (geteuid() != 0 || access("/usr/share/zoneinfo/Pacific/Kiritimati", R_OK) != 0) {
+		puts("skipped sighup_reads_a_changed_time_zone: needs root and tzdata");
 		return;
 	}
+	/* The daemon inherits our environment: without TZ, it reads /etc/localtime. */
+	ck_assert_int_eq(unsetenv("TZ"), 0);
 	if (unshare(CLONE_NEWNS) != 0 ||
 		mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 		!bind_zone("Pacific/Kiritimati")) {
@@ -235,6 +236,73 @@ START_TEST(sighup_reads_a_changed_time_zone)
 	daemon_wait_log(&d, "SIGHUP: read again quotes", 0);
 	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
 	expect_todays_in("Pacific/Pago_Pago", buf, 1000);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* A zone file's bytes, to be written where the test's TZ points. */
+static char *
+zone_file(const char *zone, size_t *len)
+{
+	char path[128];
+	char *data = malloc(1 << 20);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(data);
+	*len = fread(data, 1, 1 << 20, f);
+	ck_assert_uint_gt(*len, 0);
+	fclose(f);
+	return data;
+}
+
+static void
+write_zone(const char *zone)
+{
+	size_t len;
+	char *data = zone_file(zone, &len);
+
+	daemon_write_file(&d, "localtime", data, len);
+	free(data);
+}
+
+/* TZ names a zone file (":/etc/localtime", "/etc/localtime"; here one of the test's own, so no
+ * root is needed): SIGHUP reads the replaced file, though TZ's text did not change (glibc's
+ * tzset() alone would not). */
+static const char *const tz_forms[] = { ":", "" };
+
+START_TEST(sighup_reads_the_zone_file_tz_names)
+{
+	char path[200], tz[300], buf[512];
+	size_t at;
+
+	if (access("/usr/share/zoneinfo/Pacific/Kiritimati", R_OK) != 0) {
+		puts("skipped sighup_reads_the_zone_file_tz_names: needs tzdata");
+		return;
+	}
+	daemon_prepare(&d);
+	write_zone("Pacific/Kiritimati");
+	snprintf(tz, sizeof(tz), "%s%s/localtime", tz_forms[_i], d.dir);
+	ck_assert_int_eq(setenv("TZ", tz, 1), 0);
+	write_numbered(&d, "q", 1000, path, sizeof(path));
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", path, "-q", NULL };
+
+	daemon_start(&d, args);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays_in("Pacific/Kiritimati", buf, 1000);
+	write_zone("Pacific/Pago_Pago");
+	daemon_signal(&d, SIGHUP);
+	at = daemon_wait_log(&d, "SIGHUP: read again quotes", 0);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays_in("Pacific/Pago_Pago", buf, 1000);
+	/* And back, through the same TZ once more. */
+	write_zone("Pacific/Kiritimati");
+	daemon_signal(&d, SIGHUP);
+	daemon_wait_log(&d, "SIGHUP: read again quotes", at);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays_in("Pacific/Kiritimati", buf, 1000);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST
@@ -378,6 +446,71 @@ START_TEST(refusals_name_the_path)
 }
 END_TEST
 
+/* A directory is served whatever else is in it: a dangling link, a loop, a FIFO, a subdirectory
+ * and the leftovers of editors and package managers are passed over and named in the log, at
+ * start-up as on SIGHUP; only the quote file is served. */
+START_TEST(a_quote_directory_passes_over_what_it_cannot_read)
+{
+	static const char *const leftovers[] = { "a~", "#a#", "a.swp", "a.dpkg-old", "a.dpkg-dist",
+		"a.dpkg-new", "a.ucf-dist", "a.ucf-old" };
+	char qd[200], name[300], buf[512];
+	size_t at;
+
+	daemon_prepare(&d);
+	snprintf(qd, sizeof(qd), "%s/qd", d.dir);
+	ck_assert_int_eq(mkdir(qd, 0755), 0);
+	daemon_write_file(&d, "qd/a", "from a\n", 7);
+	for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+		snprintf(name, sizeof(name), "qd/%s", leftovers[i]);
+		daemon_write_file(&d, name, "leftover\n", 9);
+	}
+	snprintf(name, sizeof(name), "%s/dangling", qd);
+	ck_assert_int_eq(symlink("nowhere", name), 0);
+	snprintf(name, sizeof(name), "%s/loop", qd);
+	ck_assert_int_eq(symlink("loop", name), 0);
+	snprintf(name, sizeof(name), "%s/fifo", qd);
+	ck_assert_int_eq(mkfifo(name, 0600), 0);
+	snprintf(name, sizeof(name), "%s/sub", qd);
+	ck_assert_int_eq(mkdir(name, 0755), 0);
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", qd, "-q", NULL };
+
+	daemon_start(&d, args);
+	at = daemon_wait_log(&d, "1 quote from 1 file; skipped 0; the quote of the day", 0);
+	daemon_wait_log(&d, "quotes: passed over 12 entries:", 0);
+	snprintf(name, sizeof(name), "'%s/dangling' (No such file or directory)", qd);
+	ck_assert_msg(strstr(d.log, name) != NULL, "%s", daemon_log_tail(&d));
+	snprintf(name, sizeof(name), "'%s/a.dpkg-old' (an editor's or a package manager's", qd);
+	ck_assert_msg(strstr(d.log, name) != NULL, "%s", daemon_log_tail(&d));
+	ck_assert_uint_eq(fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf)), 8);
+	ck_assert_str_eq(buf, "from a\r\n");
+	daemon_signal(&d, SIGHUP);
+	daemon_wait_log(&d, "SIGHUP: quotes: passed over 12 entries:", at);
+	ck_assert_uint_eq(daemon_count_log(&d, "SIGHUP: keeping the old quotes"), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+/* -Q repeated: the union, read in the order given; the day's quote counts every entry. */
+START_TEST(several_quote_paths_are_served_together)
+{
+	char first[200], qd[200], buf[512];
+
+	daemon_prepare(&d);
+	snprintf(qd, sizeof(qd), "%s/qd", d.dir);
+	ck_assert_int_eq(mkdir(qd, 0755), 0);
+	snprintf(first, sizeof(first), "%s", daemon_write_file(&d, "first", "quote 0\n", 8));
+	daemon_write_file(&d, "qd/y", "quote 2\n", 8);
+	daemon_write_file(&d, "qd/x", "quote 1\n", 8);
+	const char *const args[] = { "-l", "127.0.0.1:0", "-Q", first, "-Q", qd, "-q", NULL };
+
+	daemon_start(&d, args);
+	daemon_wait_log(&d, "3 quotes from 3 files; skipped 0; the quote of the day", 0);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	expect_todays(buf, 3);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* Read as --user from the start, as on SIGHUP: a file only root may read is refused at start-up
  * (naming it), not served until the first reload fails for good. */
 START_TEST(read_as_the_user_from_the_start)
@@ -405,9 +538,13 @@ quotes_suite(void)
 	tcase_add_test(tc, random_quotes_differ);
 	tcase_add_test(tc, sighup_reads_the_quotes_again);
 	tcase_add_test(tc, sighup_reads_a_changed_time_zone);
+	tcase_add_loop_test(tc, sighup_reads_the_zone_file_tz_names, 0,
+		sizeof(tz_forms) / sizeof(tz_forms[0]));
 	tcase_add_test(tc, five_hundred_get_message_and_quote);
 	tcase_add_test(tc, refusals_name_the_path);
 	tcase_add_test(tc, a_large_collection_costs_a_child_nothing);
+	tcase_add_test(tc, a_quote_directory_passes_over_what_it_cannot_read);
+	tcase_add_test(tc, several_quote_paths_are_served_together);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("serving-as-root");
 	tcase_add_checked_fixture(tc, NULL, teardown);

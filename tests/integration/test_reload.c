@@ -3,16 +3,20 @@
  * with one clear line on a process that does not answer. */
 #include <check.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "runner.h"
+#include "util.h"
 
 static struct daemon d;
 
@@ -154,6 +158,102 @@ START_TEST(concurrent_reloads_all_return)
 }
 END_TEST
 
+/* The signals pending for the whole process pid (ShdPnd), bit n - 1 for signal n. */
+static unsigned long long
+pending_signals(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "ShdPnd:", 7) == 0)
+			mask = strtoull(line + 7, NULL, 16);
+	fclose(f);
+	return mask;
+}
+
+static char
+process_state(pid_t pid)
+{
+	char path[64], line[512], *close_paren;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	close_paren = strrchr(line, ')');
+	ck_assert_ptr_nonnull(close_paren);
+	return close_paren[2];
+}
+
+/* Waits until cond(pid) holds, looking every millisecond; fails when it has not after
+ * stall_ms(), a bound on a hang. */
+static void
+wait_until_true(bool (*cond)(pid_t), pid_t pid, const char *what)
+{
+	struct timespec tick = { 0, 1000000 };
+	int64_t deadline = mono_ms() + stall_ms();
+
+	while (!cond(pid)) {
+		ck_assert_msg(mono_ms() < deadline, "%s: not in time", what);
+		nanosleep(&tick, NULL);
+	}
+}
+
+static bool
+is_stopped(pid_t pid)
+{
+	return process_state(pid) == 'T';
+}
+
+/* A pending signal above SIGHUP's, SIGCHLD's and the other standard ones: the request. */
+static bool
+has_realtime_pending(pid_t pid)
+{
+	return (pending_signals(pid) >> 32) != 0;
+}
+
+/* A plain SIGHUP pending at the master must not swallow a --reload request (a standard signal
+ * merges with one already pending, and its sender is lost): the master is stopped with a
+ * SIGHUP pending, the request arrives, and once the master runs again one reload answers it,
+ * without the request being sent again. */
+START_TEST(reload_answers_with_a_sighup_pending)
+{
+	const char *path = daemon_write_file(&d, "message", "text 0\n", 7);
+	const char *const args[] = { "-l", "127.0.0.1:0", "-M", path, "-q", NULL };
+	char pidbuf[16], buf[256];
+	int status;
+	pid_t requester;
+
+	daemon_start(&d, args);
+	ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
+	wait_until_true(is_stopped, d.pid, "the master stopped");
+	ck_assert_int_eq(kill(d.pid, SIGHUP), 0);
+	daemon_write_file(&d, "message", "text 1\n", 7);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)d.pid);
+	requester = fork();
+	ck_assert_int_ge(requester, 0);
+	if (requester == 0) {
+		execl(getenv("HELLO_SERVER"), "hello-server", "--reload", pidbuf, (char *)NULL);
+		_exit(127);
+	}
+	wait_until_true(has_realtime_pending, d.pid, "the request pending beside SIGHUP");
+	ck_assert_int_eq(kill(d.pid, SIGCONT), 0);
+	ck_assert_int_eq(waitpid(requester, &status, 0), requester);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "--reload: status %d", status);
+	ck_assert_uint_eq(daemon_count_log(&d, "SIGHUP: read the message again"), 1);
+	fetch(NULL, "127.0.0.1", d.port, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "text 1\r\n");
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 /* A process of ours, ready once it has read a byte; named NAME (the kernel's comm) if not NULL,
  * and deaf to SIGHUP if asked. */
 static pid_t
@@ -220,9 +320,10 @@ START_TEST(bad_requests)
 	ck_assert_str_eq(err,
 		"hello-server: --reload '12x' is not a number (expected 1 to 2147483647)\n");
 	ck_assert_int_eq(run_daemon_once(with_port, err, sizeof(err), 0), EX_USAGE);
-	ck_assert_str_eq(err, "hello-server: --reload takes no other option but --timeout\n");
+	ck_assert_str_eq(err,
+		"hello-server: --reload takes no other option but --timeout: '2323'\n");
 	ck_assert_int_eq(run_daemon_once(with_option, err, sizeof(err), 0), EX_USAGE);
-	ck_assert_str_eq(err, "hello-server: --reload takes no other option but --timeout\n");
+	ck_assert_str_eq(err, "hello-server: --reload takes no other option but --timeout: '-q'\n");
 }
 END_TEST
 
@@ -290,6 +391,7 @@ reload_suite(void)
 	tcase_add_test(tc, bad_quotes_fail_the_reload);
 	tcase_add_test(tc, without_a_message_file_nothing_changes);
 	tcase_add_test(tc, concurrent_reloads_all_return);
+	tcase_add_test(tc, reload_answers_with_a_sighup_pending);
 	tcase_add_test(tc, no_answer_times_out);
 	tcase_add_test(tc, bad_requests);
 	tcase_add_test(tc, another_program_gets_no_signal);

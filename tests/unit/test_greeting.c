@@ -57,11 +57,16 @@ START_TEST(the_default_and_a_given_text)
 }
 END_TEST
 
+/* The -Q paths of opt: one. */
+static const char *quote_paths[1];
+
 START_TEST(the_quote_alone)
 {
 	char err[256];
 
-	opt.quotes = scratch_write(dir, "q", "one\n%\ntwo\n", 10);
+	quote_paths[0] = scratch_write(dir, "q", "one\n%\ntwo\n", 10);
+	opt.quotes = quote_paths;
+	opt.nquotes = 1;
 	ck_assert_int_eq(greeting_load(&g, &opt, &nobody_asked, err, sizeof(err)), 0);
 	ck_assert_uint_eq(g.msg.len, 0);
 	ck_assert_ptr_nonnull(greeting_quotes(&g));
@@ -95,7 +100,9 @@ START_TEST(reload_keeps_the_old_quotes)
 	char err[256], path[256];
 
 	strcpy(path, scratch_write(dir, "q", "one\n", 4));
-	opt.quotes = path;
+	quote_paths[0] = path;
+	opt.quotes = quote_paths;
+	opt.nquotes = 1;
 	ck_assert_int_eq(greeting_load(&g, &opt, &nobody_asked, err, sizeof(err)), 0);
 	scratch_write(dir, "q", "one\n%\ntwo\n%\nthree\n", 18);
 	ck_assert_int_eq(greeting_reload(&g), 0);

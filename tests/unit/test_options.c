@@ -1,5 +1,6 @@
 /* The command line: every form we accept, every bad value, and what each error says. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -7,7 +8,7 @@
 #include "options.h"
 #include "runner.h"
 
-#define MAX_ARGS 16
+#define MAX_ARGS 32
 
 /* Writable copies of the words, as a real argv is: freed at the next parse and at exit. */
 static char *copies[MAX_ARGS + 2];
@@ -89,6 +90,11 @@ static const struct {
 	{ { "--metrics-file=/var/lib/prometheus/" }, EX_USAGE,
 		"--metrics-file '/var/lib/prometheus/' is a directory" },
 	{ { "--metrics-file" }, EX_USAGE, "option '--metrics-file' needs a value" },
+	{ { "--reload", "1", "-d" }, EX_USAGE,
+		"--reload takes no other option but --timeout: '-d'" },
+	{ { "--reload", "1", "--random" }, EX_USAGE, "but --timeout: '--random'" },
+	{ { "-q", "--reload", "1" }, EX_USAGE, "but --timeout: '-q'" },
+	{ { "--reload", "1", "2323" }, EX_USAGE, "but --timeout: '2323'" },
 };
 
 /* The rate and the metrics file: off unless given. */
@@ -203,25 +209,74 @@ START_TEST(everything_given)
 }
 END_TEST
 
-/* A quote file alone, with a message, and --random. */
+/* A quote file alone, with a message, and --random; several. */
 START_TEST(quotes_given)
 {
 	const char *const alone[] = { "-Q", "/q", NULL };
 	const char *const both[] = { "--quotes=/usr/share/games/fortunes", "-m", "hi", "--random",
 		NULL };
+	const char *const several[] = { "-Q", "/b", "--quotes", "/a", "-Q", "/c", NULL };
 	struct options o;
 	char err[256];
 
 	ck_assert_int_eq(parse(&o, err, sizeof(err), alone), 0);
-	ck_assert_str_eq(o.quotes, "/q");
+	ck_assert_uint_eq(o.nquotes, 1);
+	ck_assert_str_eq(o.quotes[0], "/q");
 	ck_assert(!o.random_quote);
 	ck_assert_ptr_null(o.message_text);
 	options_free(&o);
 	ck_assert_int_eq(parse(&o, err, sizeof(err), both), 0);
-	ck_assert_str_eq(o.quotes, "/usr/share/games/fortunes");
+	ck_assert_uint_eq(o.nquotes, 1);
+	ck_assert_str_eq(o.quotes[0], "/usr/share/games/fortunes");
 	ck_assert_str_eq(o.message_text, "hi");
 	ck_assert(o.random_quote);
 	options_free(&o);
+	/* -Q is repeatable: every path, in the order given. */
+	ck_assert_int_eq(parse(&o, err, sizeof(err), several), 0);
+	ck_assert_uint_eq(o.nquotes, 3);
+	ck_assert_str_eq(o.quotes[0], "/b");
+	ck_assert_str_eq(o.quotes[1], "/a");
+	ck_assert_str_eq(o.quotes[2], "/c");
+	options_free(&o);
+}
+END_TEST
+
+/* A single-value option given twice: the last one wins, as in most Unix tools. */
+START_TEST(last_one_wins)
+{
+	const char *const words[] = { "-c", "5", "-s", "2", "-t", "3", "-u", "nobody", "-b", "4",
+		"-M", "/a", "--proxy-timeout", "9", "-c", "7", "-s", "0", "-t", "30", "-u", "root",
+		"-b", "8", "-M", "/b", NULL };
+	const char *const twice[] = { "-m", "one", "--proxy-timeout=2", "-m", "two", NULL };
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), words), 0);
+	ck_assert_uint_eq(o.max_children, 7);
+	ck_assert_uint_eq(o.max_per_source, 0);
+	ck_assert_uint_eq(o.timeout, 30);
+	ck_assert_str_eq(o.user, "root");
+	ck_assert_int_eq(o.backlog, 8);
+	ck_assert_str_eq(o.message_file, "/b");
+	ck_assert_uint_eq(o.proxy_timeout, 9);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), twice), 0);
+	ck_assert_str_eq(o.message_text, "two");
+	ck_assert_uint_eq(o.proxy_timeout, 2);
+	options_free(&o);
+}
+END_TEST
+
+/* --help says which options are repeatable and that the last of the others wins. */
+START_TEST(help_says_the_last_one_wins)
+{
+	char text[8192] = "";
+	FILE *f = fmemopen(text, sizeof(text) - 1, "w");
+
+	ck_assert_ptr_nonnull(f);
+	options_usage(f);
+	fclose(f);
+	ck_assert_msg(strstr(text, "the last one wins") != NULL, "%s", text);
 }
 END_TEST
 
@@ -251,6 +306,8 @@ options_suite(void)
 	tcase_add_test(tc, rate_and_metrics_file);
 	tcase_add_test(tc, everything_given);
 	tcase_add_test(tc, quotes_given);
+	tcase_add_test(tc, last_one_wins);
+	tcase_add_test(tc, help_says_the_last_one_wins);
 	tcase_add_test(tc, help_and_version);
 	suite_add_tcase(s, tc);
 	return s;

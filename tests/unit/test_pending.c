@@ -186,6 +186,29 @@ START_TEST(a_full_set_takes_no_more)
 }
 END_TEST
 
+/* The stop's end: every connection still waiting is closed (its peer sees the end), none is
+ * left to end later, and the set takes new ones again. */
+START_TEST(close_all_ends_every_one)
+{
+	struct peer p = peer_of("10.0.0.2", 5555);
+	char c;
+
+	put("PROXY TCP4 ", 11);
+	round_at(10);
+	ck_assert_uint_eq(ended, 0);
+	ck_assert_uint_eq(pending_close_all(set), 1);
+	ck_assert_uint_eq(pending_count(set), 0);
+	ck_assert_int_eq(read(sv[1], &c, 1), 0); /* closed by the set */
+	round_at(2000);                          /* past its deadline: nothing is left to end */
+	ck_assert_uint_eq(ended, 0);
+	ck_assert_uint_eq(pending_close_all(NULL), 0);
+	close(sv[1]);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert(pending_add(set, sv[0], &p, 3000));
+	ck_assert_uint_eq(pending_count(set), 1);
+}
+END_TEST
+
 static Suite *
 pending_suite(void)
 {
@@ -201,6 +224,7 @@ pending_suite(void)
 	tcase_add_test(tc, closed_early);
 	tcase_add_test(tc, closed_without_a_byte);
 	tcase_add_test(tc, deadline_is_absolute);
+	tcase_add_test(tc, close_all_ends_every_one);
 	suite_add_tcase(s, tc);
 	return s;
 }

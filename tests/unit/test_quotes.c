@@ -293,7 +293,91 @@ START_TEST(reads_a_directory_in_name_order)
 	assert_quote(&q, 5, "from a 2\r\n");
 	ck_assert_str_eq(quotes_summary(&q, summary, sizeof(summary)),
 		"6 quotes from 4 files; skipped 0");
+	ck_assert_uint_eq(q.passed_over, 2);
+	ck_assert_msg(strstr(q.passed_over_text, "/fifo' (a FIFO, never opened)") != NULL &&
+			strstr(q.passed_over_text, "/sub' (a directory, not searched)") != NULL,
+		"%s", q.passed_over_text);
 	quotes_free(&q);
+}
+END_TEST
+
+/* What cannot be opened is passed over and named, as a FIFO is: one dangling link must not
+ * stop the start or every reload. Leftovers of editors and package managers are not quotes. */
+START_TEST(passes_over_what_cannot_be_read)
+{
+	static const char *const leftovers[] = { "a~", "#a#", "a.swp", "a.dpkg-old", "a.dpkg-dist",
+		"a.dpkg-new", "a.ucf-old", "a.ucf-dist", "a.ucf-new" };
+	struct quotes q;
+	char err[512];
+
+	scratch_write(dir, "a", S("from a\n"));
+	for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
+		scratch_write(dir, leftovers[i], S("leftover\n"));
+	ck_assert_int_eq(symlink("nowhere", scratch_path(dir, "dangling")), 0);
+	ck_assert_int_eq(symlink("loop", scratch_path(dir, "loop")), 0);
+	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), 0);
+	ck_assert_uint_eq(q.count, 1);
+	ck_assert_uint_eq(q.files, 1);
+	assert_quote(&q, 0, "from a\r\n");
+	ck_assert_uint_eq(q.passed_over, 11);
+	ck_assert_msg(strstr(q.passed_over_text, "/dangling' (No such file or directory)") !=
+				NULL &&
+			strstr(q.passed_over_text, "/loop' (Too many levels of symbolic links)") !=
+				NULL &&
+			strstr(q.passed_over_text, "/a.dpkg-old' (an editor's") != NULL,
+		"%s", q.passed_over_text);
+	quotes_free(&q);
+}
+END_TEST
+
+START_TEST(knows_leftovers_by_name)
+{
+	static const char *const leftovers[] = { "x~", "#x#", "x.swp", "x.dpkg-old", "x.dpkg-dist",
+		"x.dpkg-new", "x.ucf-old", "x.ucf-dist", "x.ucf-new" };
+	static const char *const quotes[] = { "x", "#x", "x#", "swp", "x.dpkg", "riddles", "ucf",
+		"x~y" };
+
+	for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
+		ck_assert_msg(quotes_is_leftover(leftovers[i]), "%s", leftovers[i]);
+	for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++)
+		ck_assert_msg(!quotes_is_leftover(quotes[i]), "%s", quotes[i]);
+}
+END_TEST
+
+/* Several paths: the union, in the order given, a directory sorted within; a directory with
+ * nothing to read among them is passed over. Nothing usable in any of them fails. */
+START_TEST(reads_several_paths_in_order)
+{
+	char first[256], empty[256];
+	const char *paths[3];
+	struct quotes q;
+	char err[512];
+
+	snprintf(first, sizeof(first), "%s", scratch_write(dir, "z-first", S("first\n")));
+	ck_assert_int_eq(mkdir(scratch_path(dir, "sub"), 0700), 0);
+	ck_assert_int_eq(mkdir(scratch_path(dir, "empty"), 0700), 0);
+	snprintf(empty, sizeof(empty), "%s", scratch_path(dir, "empty"));
+	scratch_write(dir, "sub/b", S("sub b\n"));
+	scratch_write(dir, "sub/a", S("sub a\n"));
+	paths[0] = first;
+	paths[1] = scratch_path(dir, "sub");
+	paths[2] = empty;
+	ck_assert_int_eq(quotes_load_all(paths, 3, &q, err, sizeof(err)), 0);
+	ck_assert_uint_eq(q.count, 3);
+	ck_assert_uint_eq(q.files, 3);
+	assert_quote(&q, 0, "first\r\n");
+	assert_quote(&q, 1, "sub a\r\n");
+	assert_quote(&q, 2, "sub b\r\n");
+	ck_assert_uint_eq(q.passed_over, 1);
+	ck_assert_msg(strstr(q.passed_over_text, "/empty' (holds no quote file)") != NULL, "%s",
+		q.passed_over_text);
+	quotes_free(&q);
+	ck_assert_int_eq(symlink("nowhere", scratch_path(dir, "empty/dangling")), 0);
+	paths[0] = empty;
+	ck_assert_int_eq(quotes_load_all(paths, 1, &q, err, sizeof(err)), EX_NOINPUT);
+	ck_assert_msg(strstr(err, "no quote file") != NULL &&
+			strstr(err, "/dangling' (No such file or directory)") != NULL,
+		"%s", err);
 }
 END_TEST
 
@@ -399,7 +483,13 @@ START_TEST(unreadable_file)
 	ck_assert_int_eq(quotes_load(path, &q, err, sizeof(err)), EX_NOINPUT);
 	ck_assert(strstr(err, "Permission denied") != NULL);
 	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), EX_NOINPUT);
-	ck_assert(strstr(err, "secret") != NULL);
+	ck_assert(strstr(err, "secret' (Permission denied)") != NULL);
+	/* Beside a readable one, it is passed over. */
+	scratch_write(dir, "readable", S("y\n"));
+	ck_assert_int_eq(quotes_load(dir, &q, err, sizeof(err)), 0);
+	ck_assert_uint_eq(q.count, 1);
+	ck_assert(strstr(q.passed_over_text, "secret' (Permission denied)") != NULL);
+	quotes_free(&q);
 }
 END_TEST
 
@@ -449,6 +539,9 @@ quotes_suite(void)
 	tcase_add_test(tc, reads_one_file);
 	tcase_add_test(tc, reads_a_directory_in_name_order);
 	tcase_add_test(tc, refuses_bad_paths);
+	tcase_add_test(tc, passes_over_what_cannot_be_read);
+	tcase_add_test(tc, knows_leftovers_by_name);
+	tcase_add_test(tc, reads_several_paths_in_order);
 	tcase_add_test(tc, refuses_a_file_over_the_cap);
 	tcase_add_test(tc, refuses_files_with_nothing_usable);
 	tcase_add_test(tc, crlf_file_gets_a_hint);

@@ -62,16 +62,26 @@ START_TEST(sent_when_changed_at_most_once_a_second)
 }
 END_TEST
 
+/* A balancer's health check is no client served: each is counted apart, everywhere. */
 START_TEST(balancer_counters_with_proxy)
 {
 	struct status_census c = { .proxy = true, .pending = 1 };
 
 	status_served(&st, true);
+	status_served(&st, true);
+	status_served(&st, false);
 	events_note(&st.ev, EV_PROXY_BAD, 10, LOG_DEBUG, "bad");
 	events_note(&st.ev, EV_PROXY_SLOW, 10, LOG_DEBUG, "slow");
 	status_tick(&st, &n, &c, 100);
 	expect_datagram(rx,
-		"STATUS=0 children, 1 served, 0 refused, 1 balancer checks, 2 bad PROXY headers");
+		"STATUS=0 children, 1 served, 0 refused, 2 balancer checks, 2 bad PROXY headers");
+	expect_log(logs, "bad");
+	expect_log(logs, "slow");
+	status_log(&st, &c, 4500);
+	expect_log(logs, "status: 0 children, 1 served, refused 0");
+	expect_log(logs, "status: 1 PROXY headers pending, 2 balancer checks greeted;");
+	status_log_exit(&st, &c);
+	expect_log(logs, "exiting after 1 connection and 2 balancer checks");
 }
 END_TEST
 
