@@ -1,6 +1,7 @@
 #include "pending.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -229,4 +230,25 @@ pending_next_end(struct pending_set *set, int64_t now, struct pending_outcome *o
 	}
 	set->in_round = false;
 	return false;
+}
+
+void
+pending_describe_failure(const struct pending_outcome *o, unsigned proxy_timeout, char *what,
+	size_t len)
+{
+	switch (o->end) {
+	case PENDING_MISSING:
+		snprintf(what, len, "closed before a PROXY header (%s)", o->why);
+		break;
+	case PENDING_TRUNCATED:
+		snprintf(what, len, "closed part way through a PROXY header (%s)", o->why);
+		break;
+	case PENDING_MALFORMED:
+		snprintf(what, len, "bad PROXY header: %s", o->why);
+		break;
+	default:
+		snprintf(what, len, "no complete PROXY header in %u s (--proxy-timeout)",
+			proxy_timeout);
+		break;
+	}
 }

@@ -63,4 +63,9 @@ void pending_ready(struct pending_set *set, size_t i);
  * header. false when none is left this round (and for NULL). Each ready mark reads once. */
 bool pending_next_end(struct pending_set *set, int64_t now, struct pending_outcome *o);
 
+/* What went wrong with a header that failed (o->end other than PENDING_HEADER), for the log;
+ * proxy_timeout is --proxy-timeout, which a slow one did not meet. */
+void pending_describe_failure(const struct pending_outcome *o, unsigned proxy_timeout, char *what,
+	size_t len);
+
 #endif

@@ -23,6 +23,7 @@
 #include "master.h"
 #include "nofork.h"
 #include "reload.h"
+#include "signals.h"
 #include "stamp.h"
 #include "util.h"
 
@@ -259,21 +260,7 @@ header_failed(struct server *s, const struct pending_outcome *o, int64_t now)
 	char who[PEER_TEXT_MAX], what[96];
 
 	peer_describe(&o->peer, who, sizeof(who));
-	switch (o->end) {
-	case PENDING_MISSING:
-		snprintf(what, sizeof(what), "closed before a PROXY header (%s)", o->why);
-		break;
-	case PENDING_TRUNCATED:
-		snprintf(what, sizeof(what), "closed part way through a PROXY header (%s)", o->why);
-		break;
-	case PENDING_MALFORMED:
-		snprintf(what, sizeof(what), "bad PROXY header: %s", o->why);
-		break;
-	default:
-		snprintf(what, sizeof(what), "no complete PROXY header in %u s (--proxy-timeout)",
-			s->opt->proxy_timeout);
-		break;
-	}
+	pending_describe_failure(o, s->opt->proxy_timeout, what, sizeof(what));
 	events_note(&s->status.ev, kind[o->end], now, LOG_NOTICE,
 		"no greeting for balancer %s: %s; %zu bytes: '%s'", who, what, o->got, o->shown);
 	status_changed(&s->status);
@@ -536,53 +523,20 @@ reload_greeting(struct server *s, struct reload_waiters *waiters)
 static void
 handle_signals(struct server *s, int64_t now)
 {
-	/* Few: at most one of each signal is pending, and the frame stays shallow (see spawn). */
-	struct signalfd_siginfo si[4];
-	struct reload_waiters waiters = { .n = 0 };
-	bool chld = false, hup = false, usr1 = false;
-	int stop = 0, stops = 0;
-	ssize_t n;
+	struct signal_requests r;
 
-	do {
-		n = read(s->sigfd, si, sizeof(si));
-		for (size_t i = 0; n > 0 && i < (size_t)n / sizeof(si[0]); i++) {
-			if ((int)si[i].ssi_signo == RELOAD_REQUEST_SIGNAL) {
-				hup = true;
-				reload_note_request(&waiters, &si[i]);
-				continue;
-			}
-			switch (si[i].ssi_signo) {
-			case SIGCHLD:
-				chld = true;
-				break;
-			case SIGHUP:
-				hup = true;
-				reload_note_request(&waiters, &si[i]);
-				break;
-			case SIGUSR1:
-				usr1 = true;
-				break;
-			default: /* SIGTERM, SIGINT */
-				stop = (int)si[i].ssi_signo;
-				stops++;
-				break;
-			}
-		}
-		/* A short read took everything pending; real-time requests beyond the room for
-		 * their answers stay queued for the next round. */
-	} while (n == (ssize_t)sizeof(si) &&
-		reload_waiters_room(&waiters, sizeof(si) / sizeof(si[0])));
-	if (chld)
+	signals_read(s->sigfd, &r);
+	if (r.reap)
 		reap(s);
-	if (hup)
-		reload_greeting(s, &waiters);
-	if (usr1) {
+	if (r.reload)
+		reload_greeting(s, &r.waiters);
+	if (r.status) {
 		struct status_census c = census(s);
 
 		status_log(&s->status, &c, now);
 	}
-	while (stops-- > 0)
-		begin_stop(s, stop, now);
+	while (r.stops-- > 0)
+		begin_stop(s, r.stop, now);
 }
 
 /* ---- the loop -------------------------------------------------------------------------- */
@@ -696,8 +650,9 @@ alloc_pollset(struct server *s)
 
 /* The loop, and every frame below it up to fork's: about 2 KiB. */
 static __attribute__((noinline)) int
-loop(struct server *s)
+loop(void *master)
 {
+	struct server *s = master;
 	struct status_census c;
 
 	for (;;) {
@@ -732,22 +687,6 @@ loop(struct server *s)
 	return s->stop.exit_code;
 }
 
-/* Runs the loop from the top of a page of the stack: its frames, fork's included, then lie on
- * that one page, wherever the kernel put the stack's top. Each page the master writes while a
- * child still shares it is copied for the master (a page fault), and it writes its frames
- * between every two forks: on two pages, that would be two faults per connection. */
-static int
-loop_from_the_top_of_a_page(struct server *s)
-{
-	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	/* Down past the start of this page, a little further for the call's own words. */
-	char *below = __builtin_alloca((here & (page - 1)) + 128);
-
-	__asm__ volatile("" : : "r"(below) : "memory"); /* kept, though never read */
-	return loop(s);
-}
-
 int
 server_run(struct server *s)
 {
@@ -756,5 +695,8 @@ server_run(struct server *s)
 		return EX_OSERR;
 	}
 	notify_send(&s->notify, "READY=1");
-	return loop_from_the_top_of_a_page(s);
+	/* Each page the master writes while a child still shares it is copied for the master (a
+	 * page fault), and it writes its frames between every two forks: from the top of a page,
+	 * they all lie on that one page. */
+	return run_from_the_top_of_a_stack_page(loop, s);
 }

@@ -20,6 +20,7 @@
 #include "proctitle.h"
 #include "reload.h"
 #include "server.h"
+#include "signals.h"
 #include "util.h"
 
 /* A daemon started with 0, 1 or 2 closed would hand those numbers to clients. */
@@ -59,20 +60,7 @@ open_listeners(struct server *s, bool *activated, char *err, size_t errlen)
 static int
 open_signalfd(struct server *s, char *err, size_t errlen)
 {
-	sigset_t set;
-
-	/* Nobody reads from a greeting socket's broken pipe: every send says MSG_NOSIGNAL too. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, RELOAD_REQUEST_SIGNAL);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return set_error(err, errlen, EX_OSERR, "sigprocmask: %s", strerror(errno));
-	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	s->sigfd = signals_open();
 	if (s->sigfd < 0)
 		return set_error(err, errlen, EX_OSERR, "signalfd: %s", strerror(errno));
 	return 0;

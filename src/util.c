@@ -60,3 +60,15 @@ read_up_to(int fd, char *buf, size_t cap, size_t *got)
 	*got = n;
 	return 0;
 }
+
+int
+run_from_the_top_of_a_stack_page(int (*fn)(void *), void *arg)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* Down past the start of this page, a little further for the call's own words. */
+	char *below = __builtin_alloca((here & (page - 1)) + 128);
+
+	__asm__ volatile("" : : "r"(below) : "memory"); /* kept, though never read */
+	return fn(arg);
+}

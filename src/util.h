@@ -20,6 +20,11 @@ int ms_until(int64_t deadline);
  * Returns 0, or -1 with errno set. */
 int read_up_to(int fd, char *buf, size_t cap, size_t *got);
 
+/* Calls fn(arg) with its frame at the top of a page of the stack, wherever the caller's frame
+ * is, and returns what it returns: fn's frames and those it calls, down to about a page, then
+ * lie on that one page. */
+int run_from_the_top_of_a_stack_page(int (*fn)(void *), void *arg);
+
 /* The code a child runs from fork to exit, placed together (the linker gathers .text.hot*):
  * fork does not copy the page tables of the program's code, so a child faults in each page of
  * code it runs (the kernel maps up to 64 KiB around each fault), and code spread over the
