@@ -109,7 +109,8 @@ refuse_for(struct server *s, int fd, enum verdict v, const struct peer *p, int64
 	refuse(s, fd, kind[v], p, now, admission_reason(&s->admission, v, why, sizeof(why)));
 }
 
-/* Served, but not held to the rate: its table is full of sources still short of tokens. */
+/* Served, but not held to the rate: its table is full (of sources short of tokens, but for those
+ * refilled since its last pass). */
 static void
 note_unmetered(struct server *s, const struct peer *p, int64_t now)
 {
@@ -117,8 +118,8 @@ note_unmetered(struct server *s, const struct peer *p, int64_t now)
 
 	peer_describe(p, who, sizeof(who));
 	events_note(&s->status.ev, EV_RATE_UNTRACKED, now, LOG_WARNING,
-		"not metering %s: --max-rate-per-source already tracks %u sources short of tokens",
-		who, SOURCERATE_MAX_SOURCES);
+		"not metering %s: --max-rate-per-source already tracks %u sources", who,
+		SOURCERATE_MAX_SOURCES);
 	status_changed(&s->status);
 }
 

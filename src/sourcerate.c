@@ -27,9 +27,15 @@ struct sourcerate {
 	size_t mask;
 	size_t map_len;
 	uint64_t seed;
-	/* No entry is full before this: until then a full table has nothing to forget. */
-	int64_t earliest_full;
+	/* A full table is swept for refilled sources no sooner than this: when a batch of them
+	 * (sweep_batch) will have refilled, or at once when a batch of new ones filled it since
+	 * the last sweep, so that a spray of new sources costs a pass over the whole table once a
+	 * batch, not once a connection. */
+	int64_t sweep_at;
+	unsigned sweep_batch;
+	unsigned long sweeps;
 	struct rate_entry *slot;
+	int64_t *soonest; /* scratch for a sweep: a max-heap of the sweep_batch soonest full_at */
 };
 
 /* A seeded hash: sources are chosen by the clients, and a fixed hash would let them pile
@@ -58,7 +64,8 @@ sourcerate_new(unsigned per_minute, unsigned max_sources)
 		return NULL;
 	while (slots < (size_t)max_sources * 2)
 		slots *= 2;
-	r->map_len = slots * sizeof(*r->slot);
+	r->sweep_batch = (max_sources + 15) / 16;
+	r->map_len = slots * sizeof(*r->slot) + r->sweep_batch * sizeof(*r->soonest);
 	/* Populated now: the memory the table takes is the same under a spray as at start. */
 	map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -68,11 +75,12 @@ sourcerate_new(unsigned per_minute, unsigned max_sources)
 	}
 	madvise(map, r->map_len, MADV_DONTFORK);
 	r->slot = map;
+	r->soonest = (int64_t *)(r->slot + slots);
 	r->per_minute = per_minute;
 	r->burst_units = ((int64_t)per_minute - 1) * MINUTE_MS;
 	r->max = max_sources;
 	r->mask = slots - 1;
-	r->earliest_full = INT64_MAX;
+	r->sweep_at = INT64_MIN; /* the first time the table is full */
 	if (getrandom(&r->seed, sizeof(r->seed), GRND_NONBLOCK) != sizeof(r->seed))
 		r->seed = (uint64_t)mono_ms() * 0x9e3779b97f4a7c15u;
 	return r;
@@ -98,14 +106,45 @@ find(const struct sourcerate *r, const struct srckey *key)
 	return i;
 }
 
+/* Offers t to the max-heap of the n (at most k) soonest times seen. */
+static void
+keep_soonest(int64_t *h, unsigned *n, unsigned k, int64_t t)
+{
+	unsigned i;
+
+	if (*n < k) {
+		for (i = (*n)++; i > 0 && h[(i - 1) / 2] < t; i = (i - 1) / 2)
+			h[i] = h[(i - 1) / 2];
+		h[i] = t;
+		return;
+	}
+	if (t >= h[0])
+		return;
+	for (i = 0;;) {
+		unsigned c = 2 * i + 1;
+
+		if (c >= k)
+			break;
+		if (c + 1 < k && h[c + 1] > h[c])
+			c++;
+		if (h[c] <= t)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = t;
+}
+
 /* Drops every source whose bucket is full by now. The entries left are put back in order from
- * an empty slot on, each where a search for it starts, so no run of the table is broken. */
+ * an empty slot on, each where a search for it starts, so no run of the table is broken. Each
+ * sweep is paid for by a batch of sources: forgotten by it, or new since the one before. */
 static void
 forget_refilled(struct sourcerate *r, int64_t now_units)
 {
 	size_t start = 0, slots = r->mask + 1;
+	unsigned n = 0;
 
-	r->earliest_full = INT64_MAX;
+	r->sweeps++;
 	for (size_t i = 0; i < slots; i++) {
 		if (r->slot[i].full_at == 0)
 			continue;
@@ -116,8 +155,8 @@ forget_refilled(struct sourcerate *r, int64_t now_units)
 	}
 	while (r->slot[start].full_at != 0)
 		start++; /* at most half the slots are taken: there is an empty one */
-	for (size_t n = 1; n <= slots; n++) {
-		size_t i = (start + n) & r->mask, to;
+	for (size_t k = 1; k <= slots; k++) {
+		size_t i = (start + k) & r->mask, to;
 		struct rate_entry e = r->slot[i];
 
 		if (e.full_at == 0)
@@ -125,9 +164,13 @@ forget_refilled(struct sourcerate *r, int64_t now_units)
 		r->slot[i].full_at = 0;
 		to = find(r, &e.key);
 		r->slot[to] = e;
-		if (e.full_at < r->earliest_full)
-			r->earliest_full = e.full_at;
+		keep_soonest(r->soonest, &n, r->sweep_batch, e.full_at);
 	}
+	/* Room for a batch: filling it again pays for the next sweep, as soon as it is full. */
+	if (r->count + r->sweep_batch <= r->max)
+		r->sweep_at = INT64_MIN;
+	else
+		r->sweep_at = n > 0 ? r->soonest[0] : now_units;
 }
 
 enum rate_verdict
@@ -146,7 +189,7 @@ sourcerate_take(struct sourcerate *r, const struct srckey *key, int64_t now)
 		return RATE_WITHIN;
 	}
 	if (r->count >= r->max) {
-		if (now_units < r->earliest_full)
+		if (now_units < r->sweep_at)
 			return RATE_UNTRACKED;
 		forget_refilled(r, now_units);
 		if (r->count >= r->max)
@@ -157,8 +200,6 @@ sourcerate_take(struct sourcerate *r, const struct srckey *key, int64_t now)
 	e->key = *key;
 	e->full_at = now_units + MINUTE_MS;
 	r->count++;
-	if (e->full_at < r->earliest_full)
-		r->earliest_full = e->full_at;
 	return RATE_WITHIN;
 }
 
@@ -166,4 +207,10 @@ unsigned
 sourcerate_tracked(const struct sourcerate *r)
 {
 	return r->count;
+}
+
+unsigned long
+sourcerate_sweeps(const struct sourcerate *r)
+{
+	return r->sweeps;
 }

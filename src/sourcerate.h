@@ -2,8 +2,10 @@
  * srckey: an IPv4 address or an IPv6 /64), as a token bucket of N tokens that refills at N a
  * minute. Each source's bucket is one time, when it will be full again (the generic cell rate
  * algorithm), so nothing runs between connections. The table has a fixed size, allocated and
- * touched once: a source whose bucket has refilled is as good as new and is forgotten, and a
- * spray of sources fills the table, never the master's memory. */
+ * touched once: a source whose bucket has refilled is as good as new and is forgotten (a
+ * sixteenth of the table at a time, so that a spray of sources costs a pass over the table once
+ * a batch, not once a connection), and a spray of sources fills the table, never the master's
+ * memory. */
 #ifndef HELLO_SOURCERATE_H
 #define HELLO_SOURCERATE_H
 
@@ -17,7 +19,7 @@
 enum rate_verdict {
 	RATE_WITHIN,    /* a token was taken */
 	RATE_OVER,      /* the bucket is empty: refuse */
-	RATE_UNTRACKED, /* the table is full of sources still short of tokens: not metered */
+	RATE_UNTRACKED, /* the table is full, its refilled sources not due to be forgotten yet */
 };
 
 struct sourcerate;
@@ -32,5 +34,9 @@ enum rate_verdict sourcerate_take(struct sourcerate *r, const struct srckey *key
 
 /* Sources in the table now (some may have refilled and wait to be forgotten). */
 unsigned sourcerate_tracked(const struct sourcerate *r);
+
+/* Passes over the whole table to forget refilled sources so far: one for each batch of them
+ * (a sixteenth of max_sources), never one for each connection. */
+unsigned long sourcerate_sweeps(const struct sourcerate *r);
 
 #endif

@@ -192,6 +192,31 @@ START_TEST(spray_stays_within_the_bound)
 }
 END_TEST
 
+/* A spray of new sources on a full table, each new one as an old one refills: the table is
+ * swept (a pass over all of it) once for each batch of refilled sources it forgets, a sixteenth
+ * of its size, not once for each connection, which would let a spray of sources cost the
+ * master a pass over the table per connection. */
+START_TEST(spray_on_a_full_table_sweeps_once_a_batch)
+{
+	const unsigned max = SOURCERATE_MAX_SOURCES;
+	struct sourcerate *r = sourcerate_new(1, max);
+	unsigned long takes = 0;
+
+	/* One new source every 4 ms for 4 minutes: full after 33 s, each full again a minute
+	 * after it came. */
+	for (unsigned i = 0; i < 60000; i++) {
+		struct srckey k = nth_key(i);
+
+		ck_assert_int_ne(sourcerate_take(r, &k, T0 + (int64_t)i * 4), RATE_OVER);
+		takes++;
+	}
+	ck_assert_uint_le(sourcerate_tracked(r), max);
+	ck_assert_msg(sourcerate_sweeps(r) <= 1 + takes / (max / 16),
+		"%lu sweeps of the table for %lu connections", sourcerate_sweeps(r), takes);
+	sourcerate_free(r);
+}
+END_TEST
+
 static Suite *
 sourcerate_suite(void)
 {
@@ -209,6 +234,7 @@ sourcerate_suite(void)
 	tcase_add_test(tc, full_table_leaves_new_sources_unmetered);
 	tcase_add_test(tc, refilled_sources_are_forgotten);
 	tcase_add_test(tc, spray_stays_within_the_bound);
+	tcase_add_test(tc, spray_on_a_full_table_sweeps_once_a_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }
