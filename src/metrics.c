@@ -48,6 +48,20 @@ gauge(struct out *o, const char *name, const char *help, uint64_t v)
 	put(o, "hello_server_%s %" PRIu64 "\n", name, v);
 }
 
+/* A label's value as the text format wants it: backslash, double quote and line feed escaped. */
+static void
+put_label_value(struct out *o, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			put(o, "\\%c", *v);
+		else if (*v == '\n')
+			put(o, "\\n");
+		else
+			put(o, "%c", *v);
+	}
+}
+
 /* A counter with one label: a sample for each of its n values. */
 static void
 labelled(struct out *o, const char *name, const char *help, const char *label,
@@ -131,7 +145,9 @@ gauges(struct out *o, const struct metrics_values *v, const char *version)
 		"When the server started, in seconds since the epoch.");
 	put(o, "hello_server_start_time_seconds %" PRId64 "\n", v->start_time);
 	family(o, "build_info", "gauge", "The version of hello-server running, as a label.");
-	put(o, "hello_server_build_info{version=\"%s\"} 1\n", version);
+	put(o, "hello_server_build_info{version=\"");
+	put_label_value(o, version);
+	put(o, "\"} 1\n");
 }
 
 size_t

@@ -233,6 +233,18 @@ START_TEST(write_failures_are_errno_values)
 }
 END_TEST
 
+/* A label's value is escaped as the text format says: a version with a quote, a backslash or a
+ * line feed cannot end the label early or split the sample. */
+START_TEST(the_version_label_is_escaped)
+{
+	struct metrics_values v = { .max_children = 1 };
+
+	ck_assert_uint_lt(metrics_render(&v, "1.0\"x\\y\nz", text, sizeof(text)), sizeof(text));
+	ck_assert_ptr_nonnull(
+		strstr(text, "hello_server_build_info{version=\"1.0\\\"x\\\\y\\nz\"} 1\n"));
+}
+END_TEST
+
 static Suite *
 metrics_suite(void)
 {
@@ -240,6 +252,7 @@ metrics_suite(void)
 	TCase *tc = tcase_create("render");
 
 	tcase_add_test(tc, every_sample_after_its_help_and_type);
+	tcase_add_test(tc, the_version_label_is_escaped);
 	tcase_add_test(tc, lines_are_well_formed);
 	tcase_add_test(tc, short_buffer_says_so);
 	suite_add_tcase(s, tc);
