@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 
+#include "nofork.h"
 #include "util.h"
 
 /* Times are kept in units of 1/per_minute ms, so that a token is exactly MINUTE_MS units and
@@ -56,7 +57,9 @@ hash_key(const struct sourcerate *r, const struct srckey *k)
 struct sourcerate *
 sourcerate_new(unsigned per_minute, unsigned max_sources)
 {
-	struct sourcerate *r = calloc(1, sizeof(*r));
+	/* Out of the children's reach like the table: the master's record holds the only
+	 * pointer to it, and that record is not theirs either. */
+	struct sourcerate *r = nofork_calloc(1, sizeof(*r));
 	size_t slots = 16;
 	void *map;
 
@@ -70,7 +73,7 @@ sourcerate_new(unsigned per_minute, unsigned max_sources)
 	map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (map == MAP_FAILED) {
-		free(r);
+		nofork_free(r);
 		return NULL;
 	}
 	madvise(map, r->map_len, MADV_DONTFORK);
@@ -92,7 +95,7 @@ sourcerate_free(struct sourcerate *r)
 	if (r == NULL)
 		return;
 	munmap(r->slot, r->map_len);
-	free(r);
+	nofork_free(r);
 }
 
 /* The slot of key, or the empty slot where it belongs. */
