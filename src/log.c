@@ -210,8 +210,9 @@ log_open(bool also_stderr)
 CHILD_CODE void
 log_child(int64_t deadline)
 {
-	/* The master's kept lines are its own to send (their memory is not even inherited). */
-	memset(&pending, 0, sizeof(pending));
+	/* The master's kept lines are its own to send, and their memory is not even inherited: a
+	 * child never looks at the queue (send_line goes to it only while wait_until is 0), and
+	 * clearing it here would write a page of the master's data, a fault in every child. */
 	self_pid = (int)getpid();
 	wait_until = deadline > 0 ? deadline : 1;
 }
