@@ -825,9 +825,9 @@ END_TEST
 
 /* A netlink message that says the kernel routes to fe80::1 on ifindex: its local route. */
 static bool
-says_link_local_routed(const struct nlmsghdr *h, unsigned ifindex)
+says_link_local_routed(struct nlmsghdr *h, unsigned ifindex)
 {
-	const struct rtmsg *rt = NLMSG_DATA(h);
+	struct rtmsg *rt = NLMSG_DATA(h);
 	struct in6_addr want;
 	int len = (int)RTM_PAYLOAD(h);
 	bool dst = false, oif = false;
@@ -836,7 +836,7 @@ says_link_local_routed(const struct nlmsghdr *h, unsigned ifindex)
 		rt->rtm_type != RTN_LOCAL)
 		return false;
 	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::1", &want), 1);
-	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+	for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == sizeof(want) &&
 			memcmp(RTA_DATA(a), &want, sizeof(want)) == 0)
 			dst = true;
@@ -856,9 +856,9 @@ netlink_says_routed(int fd, unsigned ifindex)
 	ssize_t n;
 
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		int len = (int)n;
+		unsigned len = (unsigned)n; /* as NLMSG_OK compares it with nlmsg_len */
 
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len);
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
 			h = NLMSG_NEXT(h, len))
 			routed |= says_link_local_routed(h, ifindex);
 	}
