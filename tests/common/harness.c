@@ -296,6 +296,10 @@ spawn(const char *path, char **argv, int out, int err, const struct daemon_env *
 		if (null > STDERR_FILENO)
 			close(null); /* not the daemon's: it would count against its descriptor limit */
 		apply_env(env);
+		/* Nothing of the test's own (Check's files, sockets of other helpers) reaches the
+		 * program: what it inherits would count against its descriptor limit, and differ from
+		 * one way of starting it to another. */
+		close_range(3 + (env != NULL ? env->nlisten_fds : 0), ~0U, 0);
 		exec_or_explain(path, argv);
 	}
 	return pid;
