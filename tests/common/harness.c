@@ -279,6 +279,13 @@ daemon_count_log(struct daemon *d, const char *needle)
 	return n;
 }
 
+const char *
+daemon_read_log(struct daemon *d)
+{
+	refresh_log(d);
+	return d->log != NULL ? d->log : "";
+}
+
 /* The one way a test starts a program: path with argv, stdin from /dev/null, stdout to out and
  * stderr to err, with env's limits, environment and user (env may be NULL). */
 static pid_t
@@ -379,6 +386,51 @@ find_children_status(struct daemon *d, size_t from)
 	return NULL;
 }
 
+#define PROXY_STATUS "PROXY headers pending, "
+
+/* A status round writes its children line, then with -P its PROXY line. Rounds that waited for
+ * the first line only may have the second still on its way: wait for it, so that the next
+ * round's PROXY line is the first one after where it starts. */
+static void
+await_proxy_lines_of_earlier_rounds(struct daemon *d)
+{
+	size_t past_last = 0;
+
+	for (;;) {
+		unsigned rounds = 0, proxy = 0;
+		const char *p;
+
+		refresh_log(d);
+		for (p = d->log; p != NULL && (p = strstr(p, " served, refused ")) != NULL; p++)
+			rounds++;
+		for (p = d->log; p != NULL && (p = strstr(p, PROXY_STATUS)) != NULL; p++) {
+			proxy++;
+			past_last = (size_t)(p - d->log) + 1;
+		}
+		if (proxy >= rounds)
+			return;
+		daemon_wait_log(d, PROXY_STATUS, past_last);
+	}
+}
+
+size_t
+daemon_proxy_status(struct daemon *d)
+{
+	size_t from;
+	const char *line;
+
+	await_proxy_lines_of_earlier_rounds(d);
+	from = d->log_len;
+	daemon_signal(d, SIGUSR1);
+	daemon_wait_log(d, PROXY_STATUS, from);
+	line = strstr(d->log + from, PROXY_STATUS);
+	while (line > d->log && line[-1] == ' ')
+		line--;
+	while (line > d->log && line[-1] >= '0' && line[-1] <= '9')
+		line--;
+	return (size_t)(line - d->log);
+}
+
 unsigned
 daemon_status_children(struct daemon *d)
 {
@@ -429,6 +481,12 @@ daemon_signal(struct daemon *d, int sig)
 	ck_assert_int_eq(kill(d->pid, sig), 0);
 }
 
+static int
+exit_code(int status)
+{
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
 /* No timed wait for a child in POSIX. SIGCHLD read from a signalfd is the event; waitid with
  * WNOWAIT looks without reaping. (pidfd_open would do, but valgrind 3.19 does not know it.) */
 static bool
@@ -461,6 +519,16 @@ wait_pid_exit(pid_t pid, int64_t deadline)
 	}
 	close(sfd);
 	return exited;
+}
+
+int
+wait_child_exit(pid_t pid, const char *what)
+{
+	int status;
+
+	ck_assert_msg(wait_pid_exit(pid, mono_ms() + stall_ms()), "%s did not exit in time", what);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return exit_code(status);
 }
 
 int
@@ -566,12 +634,6 @@ read_pipe(int fd, char *buf, size_t cap)
 	return ended;
 }
 
-static int
-exit_code(int status)
-{
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
 int
 run_daemon_once(const char *const args[], char *err, size_t errlen, uid_t uid)
 {
@@ -659,7 +721,7 @@ start_load(uint16_t port, const char *const args[], int *out_fd)
 }
 
 void
-wait_load_line(int fd, const char *needle)
+wait_line(int fd, const char *who, const char *needle)
 {
 	int64_t deadline = mono_ms() + stall_ms();
 	char buf[8192];
@@ -669,16 +731,16 @@ wait_load_line(int fd, const char *needle)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		/* Any line, a progress line too, says the load moves on: wait again. */
+		/* Any line, a progress line too, says the program moves on: wait again. */
 		if (got == 0)
 			deadline = mono_ms() + stall_ms();
 		ck_assert_msg(poll(&p, 1, ms_until(deadline)) == 1,
-			"hello-load made no progress in %lld s, waiting for '%s'",
+			"%s printed nothing in %lld s, waiting for '%s'", who,
 			(long long)stall_ms() / 1000, needle);
 		/* One byte at a time: what follows the line stays in the pipe for later readers. */
 		n = read(fd, buf + got, 1);
-		ck_assert_msg(n == 1, "hello-load ended before printing '%s': %.*s", needle,
-			(int)got, buf);
+		ck_assert_msg(n == 1, "%s ended before printing '%s': %.*s", who, needle, (int)got,
+			buf);
 		got++;
 		if (buf[got - 1] == '\n') {
 			buf[got] = '\0';
@@ -688,6 +750,12 @@ wait_load_line(int fd, const char *needle)
 		}
 		ck_assert_uint_lt(got, sizeof(buf) - 1);
 	}
+}
+
+void
+wait_load_line(int fd, const char *needle)
+{
+	wait_line(fd, "hello-load", needle);
 }
 
 int

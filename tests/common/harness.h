@@ -53,7 +53,12 @@ void daemon_spawn(struct daemon *d, const char *const args[], const struct daemo
 size_t daemon_wait_log(struct daemon *d, const char *needle, size_t from);
 /* Lines of the log containing needle (reads what has been written so far). */
 unsigned daemon_count_log(struct daemon *d, const char *needle);
+/* Everything the daemon has written to its log so far, as one string read at once. */
+const char *daemon_read_log(struct daemon *d);
 
+/* With -P: SIGUSR1, then waits for that round's line of PROXY figures ("status: N PROXY headers
+ * pending, M balancer checks greeted; ..."); returns the offset in d->log of its N. */
+size_t daemon_proxy_status(struct daemon *d);
 /* SIGUSR1, then waits for the status line; returns its number of children. */
 unsigned daemon_status_children(struct daemon *d);
 /* SIGUSR1 until the status says at most n children (each round waits on the daemon's answer);
@@ -91,6 +96,11 @@ pid_t start_load(uint16_t port, const char *const args[], int *out_fd);
 /* Reads the background load's stdout until a line containing needle (its progress lines keep
  * the wait alive). */
 void wait_load_line(int fd, const char *needle);
+/* The same for any program's output on fd, who naming it in a failure. */
+void wait_line(int fd, const char *who, const char *needle);
+/* Waits for the child pid to exit while stall_ms() passes, reaps it, returns its exit code
+ * (128 + the signal's number for a signal); what names it in a failure. */
+int wait_child_exit(pid_t pid, const char *what);
 int wait_load(pid_t pid);
 /* Reads the background load's stdout to its end into out (without its progress lines), and
  * waits for it. */

@@ -7,11 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,37 +53,6 @@ free_port(int family)
 	return port;
 }
 
-static bool
-port_accepts(const char *addr, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd;
-	bool ok;
-
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(addr, ':') != NULL) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = in6addr_loopback;
-		s6->sin6_port = htons(port);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		s4->sin_port = htons(port);
-		len = sizeof(*s4);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&ss, len) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* The configuration docs/scale-out.md shows, with the test's ports. Checks every 100 ms so that
  * the test sees many of them; rise 1 so that nothing waits on a second good check. */
 static void
@@ -92,7 +64,7 @@ write_config(const char *path, bool ipv6)
 	fprintf(f,
 		"global\n"
 		"    stats socket %s mode 600 level admin\n"
-		"    log stderr format raw local0 info\n"
+		"    log fd@3 format raw local0 info\n"
 		"defaults\n"
 		"    mode tcp\n"
 		"    log global\n"
@@ -121,42 +93,38 @@ write_config(const char *path, bool ipv6)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* As a daemon (-D), HAProxy binds its frontends, writes its pidfile and only then lets the
+ * program that started it exit: that exit is the event that it listens. Its log goes to
+ * descriptor 3, a file. */
 static void
 start_haproxy(bool ipv6)
 {
-	char cfg[128], log[128];
-	int64_t deadline = mono_ms() + stall_ms();
-	int fd;
+	char cfg[128], log[128], pidfile[128], pid[32];
+	pid_t starter;
 
 	snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", d.dir);
 	snprintf(log, sizeof(log), "%s/haproxy.log", d.dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/haproxy.pid", d.dir);
 	snprintf(stats_path, sizeof(stats_path), "%s/stats.sock", d.dir);
 	port_v1 = free_port(AF_INET);
 	port_v2 = free_port(AF_INET);
 	if (ipv6)
 		port_v6 = free_port(AF_INET6);
 	write_config(cfg, ipv6);
-	haproxy = fork();
-	ck_assert_int_ge(haproxy, 0);
-	if (haproxy == 0) {
-		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0)
+	starter = fork();
+	ck_assert_int_ge(starter, 0);
+	if (starter == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || dup2(fd, 3) < 0)
 			_exit(127);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(HAPROXY, "haproxy", "-db", "-f", cfg, (char *)NULL);
+		execl(HAPROXY, "haproxy", "-D", "-p", pidfile, "-f", cfg, (char *)NULL);
 		_exit(127);
 	}
-	/* Ready when both frontends accept. */
-	while (!port_accepts("127.0.0.1", port_v1) || !port_accepts("127.0.0.1", port_v2) ||
-		(ipv6 && !port_accepts("::1", port_v6))) {
-		int status;
-
-		ck_assert_msg(waitpid(haproxy, &status, WNOHANG) == 0,
-			"haproxy exited at start-up; see its log");
-		ck_assert_msg(mono_ms() < deadline, "haproxy never accepted");
-		usleep(10000);
-	}
+	ck_assert_msg(wait_child_exit(starter, "haproxy -D") == 0,
+		"haproxy did not start; its log:\n%s", read_file(log, (char[4096]){ 0 }, 4096));
+	haproxy = (pid_t)strtol(read_file(pidfile, pid, sizeof(pid)), NULL, 10);
+	ck_assert_int_gt(haproxy, 0);
 }
 
 static void
@@ -166,12 +134,24 @@ setup_daemon(const char *const args[], bool ipv6)
 	start_haproxy(ipv6);
 }
 
+/* HAProxy is no child of the test (it made itself a daemon): its pidfd says when it is gone. */
+static void
+stop_and_await(pid_t pid, const char *what)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	ck_assert_int_ge(pidfd, 0);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_msg(poll(&p, 1, (int)stall_ms()) == 1, "%s outlived SIGTERM", what);
+	close(pidfd);
+}
+
 static void
 teardown(void)
 {
 	if (haproxy > 0) {
-		kill(haproxy, SIGTERM);
-		waitpid(haproxy, NULL, 0);
+		stop_and_await(haproxy, "haproxy");
 		haproxy = -1;
 	}
 	daemon_cleanup(&d);
@@ -213,26 +193,51 @@ via(const char *source, uint16_t port, char *buf, size_t cap)
 	return fetch(source, "127.0.0.1", port, buf, cap);
 }
 
-/* SIGUSR1 until the status counts at least n balancer checks: an event per round. */
-static void
-wait_checks(unsigned n)
+/* hello_server_health_checks_total in the --metrics-file at path; 0 while there is no file. */
+static unsigned long
+health_checks(const char *path)
 {
+	static const char name[] = "\nhello_server_health_checks_total ";
+	char text[16384];
+	const char *at;
+	size_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	got = read_to_end(fd, text, sizeof(text));
+	close(fd);
+	at = memmem(text, got, name, sizeof(name) - 1);
+	ck_assert_msg(at != NULL, "no health_checks_total in:\n%s", text);
+	return strtoul(at + sizeof(name) - 1, NULL, 10);
+}
+
+/* Until the daemon has greeted at least n of HAProxy's checks. It writes its --metrics-file
+ * anew (a rename into d.dir) at most once a second when a count changes: each rename is the
+ * event to read it again, and a stall is stall_ms() without one check more. */
+static void
+wait_checks(const char *metrics, unsigned long n)
+{
+	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	int64_t deadline = mono_ms() + stall_ms();
+	unsigned long have, most = 0;
 
-	for (;;) {
-		const char *line;
-		size_t from;
+	ck_assert_int_ge(in, 0);
+	ck_assert_int_ge(inotify_add_watch(in, d.dir, IN_MOVED_TO | IN_CLOSE_WRITE), 0);
+	while ((have = health_checks(metrics)) < n) {
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		char events[4096];
 
-		daemon_count_log(&d, "\n");
-		from = d.log_len;
-		daemon_signal(&d, SIGUSR1);
-		daemon_wait_log(&d, "balancer checks greeted", from);
-		line = strstr(d.log + from, "PROXY headers pending, ");
-		if (strtoul(line + strlen("PROXY headers pending, "), NULL, 10) >= n)
-			return;
-		ck_assert_msg(mono_ms() < deadline, "fewer than %u checks", n);
-		usleep(50000);
+		if (have > most) {
+			most = have;
+			deadline = mono_ms() + stall_ms();
+		}
+		ck_assert_msg(poll(&p, 1, ms_until(deadline)) == 1,
+			"%lu of %lu health checks greeted, and no more", have, n);
+		while (read(in, events, sizeof(events)) > 0)
+			;
 	}
+	close(in);
 }
 
 START_TEST(send_proxy_v1_and_v2_name_the_client)
@@ -253,11 +258,14 @@ END_TEST
  * greeted, counted, not logged, and keep both servers UP. */
 START_TEST(health_checks_keep_the_server_up)
 {
-	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-s", "1", NULL };
-	char status[32];
+	char metrics[sizeof(d.dir) + 32], status[32];
+	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", "-s", "1",
+		"--metrics-file", metrics, NULL };
 
+	daemon_prepare(&d);
+	snprintf(metrics, sizeof(metrics), "%s/hello-server.prom", d.dir);
 	setup_daemon(args, false);
-	wait_checks(20);
+	wait_checks(metrics, 20);
 	server_status("qotd_v1", status, sizeof(status));
 	ck_assert_str_eq(status, "UP");
 	server_status("qotd_v2", status, sizeof(status));
@@ -360,14 +368,19 @@ END_TEST
 #define NGINX_STREAM "/usr/lib/nginx/modules/ngx_stream_module.so"
 
 static pid_t nginx = -1;
+static int nginx_log = -1; /* nginx's stderr, a pipe held open until it is gone */
 
 static void
 teardown_nginx(void)
 {
 	if (nginx > 0) {
 		kill(nginx, SIGQUIT);
-		waitpid(nginx, NULL, 0);
+		(void)wait_child_exit(nginx, "nginx");
 		nginx = -1;
+	}
+	if (nginx_log >= 0) {
+		close(nginx_log);
+		nginx_log = -1;
 	}
 	daemon_cleanup(&d);
 }
@@ -378,8 +391,8 @@ START_TEST(nginx_stream_names_the_client)
 {
 	const char *const args[] = { "-l", "127.0.0.1:0", "-P", "127.0.0.1", NULL };
 	char cfg[128], buf[64];
-	int64_t deadline;
 	uint16_t port;
+	int fds[2];
 	FILE *f;
 
 	if (access(NGINX, X_OK) != 0 || access(NGINX_STREAM, R_OK) != 0) {
@@ -397,7 +410,7 @@ START_TEST(nginx_stream_names_the_client)
 		"load_module %s;\n"
 		"worker_processes 1;\n"
 		"pid %s/nginx.pid;\n"
-		"error_log %s/nginx.log;\n"
+		"error_log stderr notice;\n"
 		"events { worker_connections 256; }\n"
 		"stream {\n"
 		"    upstream qotd { server 127.0.0.1:%u; }\n"
@@ -407,26 +420,26 @@ START_TEST(nginx_stream_names_the_client)
 		"        proxy_protocol on;\n"
 		"    }\n"
 		"}\n",
-		NGINX_STREAM, d.dir, d.dir, d.port, port);
+		NGINX_STREAM, d.dir, d.port, port);
 	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 	nginx = fork();
 	ck_assert_int_ge(nginx, 0);
 	if (nginx == 0) {
+		if (dup2(fds[1], STDERR_FILENO) < 0)
+			_exit(127);
 		execl(NGINX, "nginx", "-e", "stderr", "-p", d.dir, "-c", cfg, "-g", "daemon off;",
 			(char *)NULL);
 		_exit(127);
 	}
-	deadline = mono_ms() + stall_ms();
-	while (!port_accepts("127.0.0.1", port)) {
-		ck_assert_msg(waitpid(nginx, NULL, WNOHANG) == 0, "nginx exited at start-up");
-		ck_assert_msg(mono_ms() < deadline, "nginx never accepted");
-		usleep(10000);
-	}
-	/* The probe above went through nginx too, from 127.0.0.1; a client of its own now. */
+	close(fds[1]);
+	nginx_log = fds[0];
+	/* nginx opens its listening sockets, then starts its workers and says so. */
+	wait_line(nginx_log, "nginx", "start worker processes");
 	ck_assert_uint_eq(via("127.0.0.8", port, buf, sizeof(buf)), 14);
 	daemon_wait_log(&d, "127.0.0.8 port ", 0);
 	ck_assert_uint_eq(daemon_count_log(&d, "127.0.0.8 port "), 1);
-	/* ... named with the balancer; the probe, from nginx's own address, is not logged. */
+	/* ... named with the balancer. */
 	ck_assert_uint_eq(daemon_count_log(&d, " via 127.0.0.1: sent 14 bytes"), 1);
 }
 END_TEST

@@ -55,20 +55,11 @@ static void
 wait_pending(unsigned n)
 {
 	for (int round = 0;; round++) {
-		const char *at, *num;
-		size_t from;
+		size_t at;
 
 		ck_assert_msg(round < 10000, "never %u PROXY headers pending", n);
-		daemon_count_log(&d, "\n"); /* reads the log so far */
-		from = d.log_len;
-		daemon_signal(&d, SIGUSR1);
-		daemon_wait_log(&d, "balancer checks greeted", from);
-		/* "status: N PROXY headers pending, ...": N is just before the text. */
-		at = strstr(d.log + from, " PROXY headers pending, ");
-		ck_assert_ptr_nonnull(at);
-		for (num = at; num > d.log && num[-1] >= '0' && num[-1] <= '9'; num--)
-			;
-		if (strtoul(num, NULL, 10) == n)
+		at = daemon_proxy_status(&d);
+		if (strtoul(d.log + at, NULL, 10) == n)
 			return;
 	}
 }
@@ -163,6 +154,20 @@ START_TEST(deny_and_per_source_act_on_the_client)
 }
 END_TEST
 
+/* Status lines that count a client served, from one reading of the log: two counts read apart
+ * let an earlier round's line that was still on its way fall between them. */
+static unsigned
+status_lines_with_clients_served(struct daemon *dm)
+{
+	const char *log = daemon_read_log(dm);
+	unsigned n = 0;
+
+	for (const char *p = log; (p = strstr(p, " served,")) != NULL; p++)
+		if (p - log < 2 || p[-1] != '0' || p[-2] != ' ')
+			n++;
+	return n;
+}
+
 /* The balancer's own connections: greeted, not logged one by one, counted, and never held to
  * a source's cap (here 1, with three of them open at once). */
 START_TEST(health_checks_are_greeted_and_counted_not_logged)
@@ -188,7 +193,7 @@ START_TEST(health_checks_are_greeted_and_counted_not_logged)
 	daemon_wait_log(&d, "3 balancer checks greeted", 0);
 	/* No client was served: the checks are counted apart. */
 	ck_assert_msg(daemon_count_log(&d, " 0 served, refused ") >= 1, "%s", daemon_log_tail(&d));
-	ck_assert_uint_eq(daemon_count_log(&d, " served,"), daemon_count_log(&d, " 0 served,"));
+	ck_assert_msg(status_lines_with_clients_served(&d) == 0, "%s", daemon_log_tail(&d));
 	ck_assert_uint_eq(daemon_count_log(&d, ": sent 14 bytes"), 0);
 	ck_assert_uint_eq(daemon_count_log(&d, "refused 127"), 0);
 	ck_assert_int_eq(daemon_stop(&d), 0);
