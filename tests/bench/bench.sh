@@ -11,8 +11,9 @@
 # Every server serves the same greeting on 127.0.0.1; hello-load drives it with
 # CONCURRENCY clients spread over 32 source addresses (so hello-server's default
 # --max-per-source 16 is not what gets measured). Each server is started afresh for
-# each of RUNS runs (so that the layout the kernel randomizes differs between runs);
-# the table shows medians of the rates and, summed over the runs, counts per connection:
+# each of RUNS runs (so that the layout the kernel randomizes differs between runs), the
+# runs taken in rounds over all the servers (so that a busy minute of the machine falls on
+# all of them, not on one); the table shows medians of the rates and, summed over the runs, counts per connection:
 # the minor page faults and context switches of the master (its own, from /proc/PID/stat
 # and /proc/PID/status, over the load) and of its children (what wait4 reports for the
 # server and every child it reaped, less the master's own; see counted.c).
@@ -498,73 +499,91 @@ median() {
 		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# One server, RUNS times: start, one measured run, stop. Leaves a summary line in
-# DIR/NAME.row: "NAME conn_per_s p50 p99 errors master_faults child_faults master_csw
-# child_csw cpu_us note" (counts per connection; "na" where not measured).
-measure() {
-	local name=$1 why run line ok st note="" tag logged before after whole
-	local b_flt b_csw a_flt a_csw t_flt t_csw t_cpu
-	local runsfile="$out/$name.runs" countsfile="$out/$name.counts"
-	: >"$runsfile"
-	: >"$countsfile"
-	why=$(unavailable "$name")
-	if [[ -n $why ]]; then
-		say "$name: $why"
-		printf '%s\tna\tna\tna\tna\tna\tna\tna\tna\tna\t%s\n' "$name" "$why" >"$out/$name.row"
+# The runs go round the servers: run 1 of each, then run 2 of each, and so on, so that
+# whatever else the machine does at a moment weighs on every server alike, and a ratio of
+# two medians compares the servers rather than the minutes they ran in.
+declare -A why_not note_of
+
+# Before the first round: NAME's files emptied, and why it cannot run, if so.
+measure_prepare() {
+	local name=$1
+	: >"$out/$name.runs"
+	: >"$out/$name.counts"
+	note_of[$name]=""
+	why_not[$name]=$(unavailable "$name")
+	[[ -z ${why_not[$name]} ]] || say "$name: ${why_not[$name]}"
+}
+
+# After the last round: a summary line in DIR/NAME.row: "NAME conn_per_s p50 p99 errors
+# master_faults child_faults master_csw child_csw cpu_us note" (counts per connection; "na"
+# where not measured).
+measure_finish() {
+	local name=$1
+	if [[ -n ${why_not[$name]} ]]; then
+		printf '%s\tna\tna\tna\tna\tna\tna\tna\tna\tna\t%s\n' "$name" \
+			"${why_not[$name]}" >"$out/$name.row"
 		return 0
 	fi
+	summarize "$name" "$out/$name.runs" "$out/$name.counts" "${note_of[$name]}" \
+		>"$out/$name.row"
+}
+
+# One run of one server: start, one measured load, stop. A server that failed once is not
+# run again.
+measure() {
+	local name=$1 run=$2 line ok st tag logged before after whole
+	local b_flt b_csw a_flt a_csw t_flt t_csw t_cpu
+	local runsfile="$out/$name.runs" countsfile="$out/$name.counts"
+	[[ -z ${why_not[$name]} && ${note_of[$name]} != "did not start" ]] || return 0
 	tag=$(logs_as "$name")
-	for ((run = 1; run <= runs; run++)); do
-		[[ -z $tag ]] || logged=$(syslog_lines "$tag")
-		if ! launch "$name"; then
-			say "$name: did not start serving (see $out/$name.out)"
-			note="did not start"
-			break
-		fi
-		# Counts of the master that forks: behind HAProxy, none (HAProxy does not fork).
-		before=
-		[[ $name == haproxy-* ]] || before=$(own_counts "$server_pid") || before=
-		line=$("$load" -p "$server_port" -n "$total" -c "$concurrency" -S "$sources" -q |
-			grep '^RESULT ') || true
-		[[ -n $line ]] || line="RESULT total=$total ok=0 errors=$total conn_per_s=na"
-		echo "$line" >>"$runsfile"
-		ok=$(field ok "$line")
-		say "$name run $run/$runs: $(field conn_per_s "$line") conn/s, p99 $(field p99_ms "$line") ms, errors $(field errors "$line")"
-		# the stragglers would otherwise still run when the counts are read
-		await_children "${backend_pid:-$server_pid}" 20 ||
-			say "$name: no child of it ended for 20 s after the run"
-		after=
-		[[ -z $before ]] || after=$(own_counts "$server_pid") || after=
-		# the connection lines, and the one of wait_serving's probe
-		[[ -z $tag ]] || await_syslog "$tag" $((logged + ok + 1))
+	[[ -z $tag ]] || logged=$(syslog_lines "$tag")
+	if ! launch "$name"; then
+		say "$name: did not start serving (see $out/$name.out)"
+		note_of[$name]="did not start"
+		return 0
+	fi
+	# Counts of the master that forks: behind HAProxy, none (HAProxy does not fork).
+	before=
+	[[ $name == haproxy-* ]] || before=$(own_counts "$server_pid") || before=
+	line=$("$load" -p "$server_port" -n "$total" -c "$concurrency" -S "$sources" -q |
+		grep '^RESULT ') || true
+	[[ -n $line ]] || line="RESULT total=$total ok=0 errors=$total conn_per_s=na"
+	echo "$line" >>"$runsfile"
+	ok=$(field ok "$line")
+	say "$name run $run/$runs: $(field conn_per_s "$line") conn/s, p99 $(field p99_ms "$line") ms, errors $(field errors "$line")"
+	# the stragglers would otherwise still run when the counts are read
+	await_children "${backend_pid:-$server_pid}" 20 ||
+		say "$name: no child of it ended for 20 s after the run"
+	after=
+	[[ -z $before ]] || after=$(own_counts "$server_pid") || after=
+	# the connection lines, and the one of wait_serving's probe
+	[[ -z $tag ]] || await_syslog "$tag" $((logged + ok + 1))
+	st=0
+	stop_server "$server_pid" "$launcher_pid" 20 || st=$?
+	server_pid=
+	launcher_pid=
+	# Behind HAProxy, the exit that counts is the backend's (HAProxy's own is not ours).
+	if [[ $name == haproxy-* ]]; then
 		st=0
-		stop_server "$server_pid" "$launcher_pid" 20 || st=$?
-		server_pid=
-		launcher_pid=
-		# Behind HAProxy, the exit that counts is the backend's (HAProxy's own is not ours).
-		if [[ $name == haproxy-* ]]; then
-			st=0
-			stop_backend || st=$?
-		fi
-		# Only hello-server promises a clean exit on SIGTERM; the others may die of it.
-		if ((st == 124)); then
-			note="killed: still running 20 s after SIGTERM"
-		elif [[ $name == *hello-server* ]] && ((st != 0)); then
-			note="exit status $st after SIGTERM"
-		fi
-		# Per run: master faults and switches over the load, then the children's (the
-		# server's whole life less the master's own), and the connections each covers
-		# (the load's, and for the children also the probe's).
-		if [[ -n $after ]] && whole=$(counted_total "$name"); then
-			read -r b_flt b_csw <<<"$before"
-			read -r a_flt a_csw <<<"$after"
-			read -r t_flt t_csw t_cpu <<<"$whole"
-			printf '%s %s %s %s %s %s %s\n' $((a_flt - b_flt)) $((a_csw - b_csw)) \
-				$((t_flt - a_flt)) $((t_csw - a_csw)) "$ok" $((ok + 1)) "$t_cpu" \
-				>>"$countsfile"
-		fi
-	done
-	summarize "$name" "$runsfile" "$countsfile" "$note" >"$out/$name.row"
+		stop_backend || st=$?
+	fi
+	# Only hello-server promises a clean exit on SIGTERM; the others may die of it.
+	if ((st == 124)); then
+		note_of[$name]="killed: still running 20 s after SIGTERM"
+	elif [[ $name == *hello-server* ]] && ((st != 0)); then
+		note_of[$name]="exit status $st after SIGTERM"
+	fi
+	# Per run: master faults and switches over the load, then the children's (the
+	# server's whole life less the master's own), and the connections each covers
+	# (the load's, and for the children also the probe's).
+	if [[ -n $after ]] && whole=$(counted_total "$name"); then
+		read -r b_flt b_csw <<<"$before"
+		read -r a_flt a_csw <<<"$after"
+		read -r t_flt t_csw t_cpu <<<"$whole"
+		printf '%s %s %s %s %s %s %s\n' $((a_flt - b_flt)) $((a_csw - b_csw)) \
+			$((t_flt - a_flt)) $((t_csw - a_csw)) "$ok" $((ok + 1)) "$t_cpu" \
+			>>"$countsfile"
+	fi
 }
 
 summarize() {
@@ -737,9 +756,17 @@ main() {
 	parse_args "$@"
 	printf '%s' "$greeting" >"$out/greeting.txt"
 	start_syslog
-	local name
+	local name run
 	for name in "${servers[@]}"; do
-		measure "$name"
+		measure_prepare "$name"
+	done
+	for ((run = 1; run <= runs; run++)); do
+		for name in "${servers[@]}"; do
+			measure "$name" "$run"
+		done
+	done
+	for name in "${servers[@]}"; do
+		measure_finish "$name"
 	done
 	stop_syslog
 	{
