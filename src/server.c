@@ -415,6 +415,8 @@ greet_the_queued(struct server *s, int64_t now)
 			if (fd < 0)
 				break;
 			if (!room_for_more(s, now)) {
+				/* Accepted all the same: accepted_total counts every connection. */
+				status_accepted(&s->status);
 				close(fd);
 				dropped++;
 				continue;

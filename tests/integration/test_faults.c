@@ -663,13 +663,19 @@ START_TEST(sigterm_greets_the_queued)
 }
 END_TEST
 
-/* At --max-children the queued ones cannot be greeted: the log says how many were closed. */
+/* At --max-children the queued ones cannot be greeted: the log says how many were closed, and
+ * the metrics count them among the connections accepted. */
 START_TEST(sigterm_at_the_cap_says_how_many_are_dropped)
 {
-	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "1", "-t", "60", NULL };
+	char metrics[sizeof(d.dir) + 32];
+	const char *const args[] = { "-l", "127.0.0.1:0", "-c", "1", "-t", "60", "--metrics-file",
+		metrics, NULL };
+	static char text[16384];
 	char buf[64];
 	int held, fds[2];
 
+	daemon_prepare(&d);
+	snprintf(metrics, sizeof(metrics), "%s/hello-server.prom", d.dir);
 	daemon_start(&d, args);
 	held = open_client("127.0.0.1", "127.0.0.1", d.port);
 	ck_assert_int_eq(read(held, buf, 14), 14);
@@ -682,6 +688,10 @@ START_TEST(sigterm_at_the_cap_says_how_many_are_dropped)
 	ck_assert_int_eq(daemon_wait_exit(&d), 0);
 	for (int i = 0; i < 2; i++)
 		close(fds[i]);
+	/* Written a last time at the exit. */
+	ck_assert_msg(strstr(read_file(metrics, text, sizeof(text)),
+			      "\nhello_server_accepted_total 3\n") != NULL,
+		"%s", text);
 }
 END_TEST
 
