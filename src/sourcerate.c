@@ -139,8 +139,12 @@ keep_soonest(int64_t *h, unsigned *n, unsigned k, int64_t t)
 }
 
 /* Drops every source whose bucket is full by now. The entries left are put back in order from
- * an empty slot on, each where a search for it starts, so no run of the table is broken. Each
- * sweep is paid for by a batch of sources: forgotten by it, or new since the one before. */
+ * an empty slot on, each where a search for it starts, so no run of the table is broken. That
+ * slot is one that was empty before any source was dropped: no run crosses it, so every entry's
+ * home lies between it and the entry, and none is placed on a slot an entry still to be moved
+ * will leave empty (a slot emptied by the dropping may lie inside a run that wraps past the
+ * table's end). Each sweep is paid for by a batch of sources: forgotten by it, or new since the
+ * one before. */
 static void
 forget_refilled(struct sourcerate *r, int64_t now_units)
 {
@@ -148,6 +152,8 @@ forget_refilled(struct sourcerate *r, int64_t now_units)
 	unsigned n = 0;
 
 	r->sweeps++;
+	while (r->slot[start].full_at != 0)
+		start++; /* at most half the slots are taken: there is an empty one */
 	for (size_t i = 0; i < slots; i++) {
 		if (r->slot[i].full_at == 0)
 			continue;
@@ -156,8 +162,6 @@ forget_refilled(struct sourcerate *r, int64_t now_units)
 			r->count--;
 		}
 	}
-	while (r->slot[start].full_at != 0)
-		start++; /* at most half the slots are taken: there is an empty one */
 	for (size_t k = 1; k <= slots; k++) {
 		size_t i = (start + k) & r->mask, to;
 		struct rate_entry e = r->slot[i];
