@@ -68,9 +68,11 @@ START_TEST(master_stays_flat)
 		fds_before, rss_before, fds_after, rss_after);
 	ck_assert_uint_eq(fds_after, fds_before);
 	/* A page or two of stack or malloc bookkeeping may move; a leak per connection would be
-	 * hundreds of kB here. */
-	ck_assert_msg(rss_after <= rss_before + 8, "RSS %ld kB after the first 1000, %ld kB after",
-		rss_before, rss_after);
+	 * hundreds of kB here. Under valgrind the RSS is the tool's too, whose own tables grow as it
+	 * meets code paths anew (36 kB over 4,000 connections, in CI): there the tolerance is half
+	 * of the smallest leak over those 4,000, 128 kB. */
+	ck_assert_msg(rss_after <= rss_before + (slow_build() ? 64 : 8),
+		"RSS %ld kB after the first 1000, %ld kB after", rss_before, rss_after);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 END_TEST
